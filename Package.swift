@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// metatrain: meta-training learned optimizers on CPU.
+// Dependencies flow one way (DESIGN §9): C kernels / BLAS → MetaCore → MetaTasks → MetaTrainCommands → metatrain.
+// No unsafeFlags: hot loops live in CKernels with per-function target attributes and run-time dispatch.
+import PackageDescription
+
+let package = Package(
+    name: "metatrain",
+    products: [
+        .executable(name: "metatrain", targets: ["metatrain"]),
+        .library(name: "MetaCore", targets: ["MetaCore"]),
+        .library(name: "MetaTasks", targets: ["MetaTasks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CKernels"),
+        .target(name: "MetaCore", dependencies: ["COpenBLAS", "CKernels"]),
+        .target(name: "MetaTasks", dependencies: ["MetaCore", "CKernels", "CZlib"]),
+        .target(
+            name: "MetaTrainCommands",
+            dependencies: [
+                "MetaTasks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "metatrain", dependencies: ["MetaTrainCommands"]),
+        .target(name: "TestSupport", dependencies: ["MetaCore", "MetaTasks"], path: "Tests/TestSupport"),
+        .testTarget(name: "MetaCoreTests", dependencies: ["MetaCore", "TestSupport"]),
+        .testTarget(name: "MetaTasksTests", dependencies: ["MetaTasks", "TestSupport"]),
+        .testTarget(name: "CommandTests", dependencies: ["MetaTrainCommands", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,176 @@
+// Strict reading of hand-written JSON specs: unknown keys, wrong types and out-of-range values are
+// errors that name the key path (`dataset.images`, `hidden[2]`), and absent keys take documented
+// defaults.
+
+import Foundation
+
+/// A problem in something the user wrote or pointed to (a spec, a flag, a data file), with where it is.
+public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// Where: a key path inside a spec (`dataset.images`), a file path, or a flag.
+    public var location: String
+    public var message: String
+
+    public init(_ location: String, _ message: String) {
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String { location.isEmpty ? message : "\(location): \(message)" }
+
+    /// Turns a Foundation decoding error into a message that names the key path.
+    public static func from(_ error: Error, file: String? = nil) -> SpecError {
+        let prefix = file.map { "\($0)" } ?? ""
+        func join(_ path: [CodingKey]) -> String {
+            let p = SpecError.path(path)
+            if prefix.isEmpty { return p.isEmpty ? "spec" : p }
+            return p.isEmpty ? prefix : "\(prefix): \(p)"
+        }
+        switch error {
+        case let e as SpecError:
+            if prefix.isEmpty { return e }
+            return SpecError(e.location.isEmpty ? prefix : "\(prefix): \(e.location)", e.message)
+        case DecodingError.typeMismatch(let type, let ctx):
+            return SpecError(join(ctx.codingPath), "expected \(SpecError.typeName(type))")
+        case DecodingError.valueNotFound(let type, let ctx):
+            return SpecError(join(ctx.codingPath), "expected \(SpecError.typeName(type)), found null")
+        case DecodingError.keyNotFound(let key, let ctx):
+            return SpecError(join(ctx.codingPath + [key]), "required key is missing")
+        case DecodingError.dataCorrupted(let ctx):
+            var why = ctx.debugDescription
+            if let u = ctx.underlyingError as NSError?, let d = u.userInfo[NSDebugDescriptionErrorKey] as? String {
+                why += " (\(d))"
+            }
+            return SpecError(join(ctx.codingPath), why)
+        default:
+            return SpecError(prefix, "\(error)")
+        }
+    }
+
+    static func path(_ keys: [CodingKey]) -> String {
+        var s = ""
+        for k in keys {
+            if let i = k.intValue {
+                s += "[\(i)]"
+            } else {
+                s += s.isEmpty ? k.stringValue : ".\(k.stringValue)"
+            }
+        }
+        return s
+    }
+
+    static func typeName(_ t: Any.Type) -> String {
+        switch t {
+        case is String.Type: return "a string"
+        case is Int.Type, is UInt64.Type, is Int32.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        default:
+            let n = "\(t)"
+            if n.hasPrefix("Array") { return "an array" }
+            if n.contains("Dictionary") { return "an object" }
+            return "a value of type \(n)"
+        }
+    }
+}
+
+/// A coding key for any string or index.
+public struct AnyKey: CodingKey, Hashable, Sendable {
+    public var stringValue: String
+    public var intValue: Int?
+    public init(_ s: String) { stringValue = s }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) {
+        stringValue = "\(intValue)"
+        self.intValue = intValue
+    }
+}
+
+/// Reads one JSON object of a spec, allowing only the listed keys.
+public struct SpecReader {
+    public let container: KeyedDecodingContainer<AnyKey>
+    public let codingPath: [CodingKey]
+
+    /// Fails if the object has a key not in `allowed`, listing the valid keys.
+    public init(_ decoder: Decoder, allowed: [String]) throws {
+        container = try decoder.container(keyedBy: AnyKey.self)
+        codingPath = decoder.codingPath
+        for key in container.allKeys where !allowed.contains(key.stringValue) {
+            throw SpecError(
+                SpecError.path(codingPath + [key]),
+                "unknown key '\(key.stringValue)'; valid keys: \(allowed.joined(separator: ", "))")
+        }
+    }
+
+    public func has(_ key: String) -> Bool { container.contains(AnyKey(key)) }
+
+    func location(_ key: String) -> String { SpecError.path(codingPath + [AnyKey(key)]) }
+
+    public func error(_ key: String, _ message: String) -> SpecError { SpecError(location(key), message) }
+
+    /// A required value.
+    public func require<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T {
+        guard has(key) else { throw error(key, "required key is missing") }
+        return try container.decode(T.self, forKey: AnyKey(key))
+    }
+
+    /// The value, or `fallback` when the key is absent.
+    public func value<T: Decodable>(_ key: String, default fallback: T) throws -> T {
+        try container.decodeIfPresent(T.self, forKey: AnyKey(key)) ?? fallback
+    }
+
+    /// An optional value.
+    public func optional<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
+        try container.decodeIfPresent(T.self, forKey: AnyKey(key))
+    }
+
+    /// A value that must lie in `range`.
+    public func value<T: Decodable & Comparable>(_ key: String, default fallback: T, in range: ClosedRange<T>) throws -> T {
+        let v = try value(key, default: fallback)
+        try check(key, v, in: range)
+        return v
+    }
+
+    public func require<T: Decodable & Comparable>(_ key: String, in range: ClosedRange<T>) throws -> T {
+        let v: T = try require(key)
+        try check(key, v, in: range)
+        return v
+    }
+
+    /// An array whose length and every element lie in the given ranges.
+    public func array<T: Decodable & Comparable>(
+        _ key: String, default fallback: [T]? = nil, count: ClosedRange<Int>, each range: ClosedRange<T>
+    ) throws -> [T] {
+        let v: [T]
+        if let f = fallback { v = try value(key, default: f) } else { v = try require(key) }
+        guard count.contains(v.count) else {
+            throw error(key, "needs \(count.lowerBound)…\(count.upperBound) entries, found \(v.count)")
+        }
+        for (i, x) in v.enumerated() where !range.contains(x) {
+            throw SpecError(location(key) + "[\(i)]", "\(x) is out of range \(range.lowerBound)…\(range.upperBound)")
+        }
+        return v
+    }
+
+    public func check<T: Comparable>(_ key: String, _ v: T, in range: ClosedRange<T>) throws {
+        if let d = v as? Double, !d.isFinite { throw error(key, "must be a finite number") }
+        if let f = v as? Float, !f.isFinite { throw error(key, "must be a finite number") }
+        guard range.contains(v) else {
+            throw error(key, "\(v) is out of range \(range.lowerBound)…\(range.upperBound)")
+        }
+    }
+}
+
+extension SpecReader {
+    /// One of an enumeration's string values; an unknown one lists the valid values.
+    public func choice<E: RawRepresentable & CaseIterable>(_ key: String, default fallback: E?) throws -> E
+    where E.RawValue == String {
+        guard let raw: String = try optional(key) else {
+            if let f = fallback { return f }
+            throw error(key, "required key is missing; one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let e = E(rawValue: raw) else {
+            throw error(key, "unknown value '\(raw)'; one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return e
+    }
+}

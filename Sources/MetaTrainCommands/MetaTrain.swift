@@ -1,0 +1,12 @@
+// The root command.
+
+import ArgumentParser
+
+public struct MetaTrain: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "metatrain",
+        abstract: "Meta-train learned optimizers on CPU and compare them with hand-designed ones.",
+        subcommands: [Zoo.self, Bench.self])
+
+    public init() {}
+}

@@ -1,0 +1,3 @@
+import MetaTrainCommands
+
+MetaTrain.main()
