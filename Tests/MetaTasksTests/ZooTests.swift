@@ -1,0 +1,50 @@
+// The committed zoo: family specs equal the built-in ones, the lists have the promised size and
+// coverage, held-out tasks are disjoint from training tasks, and every entry decodes.
+
+import Foundation
+import XCTest
+import MetaCore
+@testable import MetaTasks
+
+final class ZooTests: XCTestCase {
+    var zoo: TaskZoo { get throws { try TaskZoo.locate() } }
+
+    func testFamilySpecsOnDiskAreTheBuiltInOnes() throws {
+        XCTAssertEqual(try zoo.families(), ZooFamilies.standard)
+        for f in TaskFamilyName.allCases { XCTAssertNoThrow(try ZooFamilies.standard.spec(f).validate()) }
+    }
+
+    func testListsCoverAllFamiliesAndAreLargeEnough() throws {
+        let train = try zoo.list("train"), heldout = try zoo.list("heldout")
+        XCTAssertGreaterThanOrEqual(train.tasks.count, 200)
+        XCTAssertGreaterThanOrEqual(heldout.tasks.count, 50)
+        for f in TaskFamilyName.allCases {
+            XCTAssertGreaterThan(train.count(f), 0, "\(f)")
+            XCTAssertGreaterThan(heldout.count(f), 0, "\(f)")
+        }
+        let ids = (train.tasks + heldout.tasks).map(\.id)
+        XCTAssertEqual(Set(ids).count, ids.count, "ids are not unique")
+        XCTAssertTrue(Set(train.tasks.map(\.config)).isDisjoint(with: heldout.tasks.map(\.config)), "a held-out task is in train")
+    }
+
+    func testListsAreWhatTheGeneratorProduces() throws {
+        // The committed lists are reproducible from their seed and the family specs.
+        for name in TaskZoo.listNames {
+            let list = try zoo.list(name)
+            var counts: [TaskFamilyName: Int] = [:]
+            for f in TaskFamilyName.allCases { counts[f] = list.count(f) }
+            let again = TaskList.sample(
+                name: name, version: list.version, seed: list.seed, counts: counts,
+                families: .standard, generatedBy: list.generatedBy)
+            XCTAssertEqual(again, list, "\(name) differs from a regeneration")
+        }
+    }
+
+    func testEntriesByIdAndUnknownIds() throws {
+        let z = try zoo
+        let first = try z.list("heldout").tasks[0]
+        XCTAssertEqual(try z.entry(id: first.id), first)
+        XCTAssertThrowsError(try z.entry(id: "train/mlp-99999")) { XCTAssertTrue("\($0)".contains("no task with this id")) }
+        XCTAssertThrowsError(try z.entry(id: "bogus")) { XCTAssertTrue("\($0)".contains("not a task id")) }
+    }
+}
