@@ -16,6 +16,7 @@ public enum Kernels {
     /// y += a·x
     public static func axpy(_ a: Float, _ x: [Float], _ y: inout [Float]) {
         precondition(x.count == y.count)
+        if x.isEmpty { return }
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 mt_axpy(x.count, a, xp.baseAddress!, yp.baseAddress!)
@@ -25,7 +26,8 @@ public enum Kernels {
 
     /// Σ x² accumulated in Double.
     public static func sumOfSquares(_ x: UnsafeBufferPointer<Float>) -> Double {
-        mt_sum_squares(x.count, x.baseAddress!)
+        guard let base = x.baseAddress else { return 0 }
+        return mt_sum_squares(x.count, base)
     }
 }
 

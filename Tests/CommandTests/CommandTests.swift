@@ -1,0 +1,105 @@
+// The `metatrain` binary as a user runs it: outputs, exit codes and error messages.
+
+import Foundation
+import XCTest
+import MetaCore
+import MetaTasks
+
+/// Runs the built `metatrain` binary with the package root as working directory.
+func metatrain(_ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    let candidates = [
+        Bundle.main.bundleURL.appendingPathComponent("metatrain"),
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("metatrain"),
+        packageRoot.appendingPathComponent(".build/debug/metatrain"),
+    ]
+    guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw XCTSkip("metatrain binary not built (run `swift build` first)")
+    }
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    p.currentDirectoryURL = URL(fileURLWithPath: cwd ?? packageRoot.path)
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func temporaryDirectory() -> URL {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("metatrain-test-\(UInt32.random(in: 0...UInt32.max))")
+    try! FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+    return d
+}
+
+final class ZooCommandTests: XCTestCase {
+    func testZooListJSONCounts() throws {
+        let r = try metatrain(["zoo", "list", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        struct Row: Decodable { var name: String; var train: Int; var heldout: Int }
+        struct Listing: Decodable { var families: [Row] }
+        let listing = try JSONDecoder().decode(Listing.self, from: Data(r.out.utf8))
+        XCTAssertEqual(listing.families.map(\.name), ["mlp", "cnn", "quadratic", "function2d"])
+        let zoo = try TaskZoo.locate(packageRoot.appendingPathComponent("TaskZoo").path)
+        let train = try zoo.list("train"), heldout = try zoo.list("heldout")
+        for row in listing.families {
+            let f = TaskFamilyName(rawValue: row.name)!
+            XCTAssertEqual(row.train, train.count(f))
+            XCTAssertEqual(row.heldout, heldout.count(f))
+        }
+        XCTAssertGreaterThanOrEqual(listing.families.map(\.train).reduce(0, +), 200)
+        XCTAssertGreaterThanOrEqual(listing.families.map(\.heldout).reduce(0, +), 50)
+    }
+
+    func testZooShowPrintsASpecThatLoadsBack() throws {
+        let r = try metatrain(["zoo", "show", "train/quadratic-004"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let config = try TaskSpec.decode(Data(r.out.utf8), file: "shown")
+        let zoo = try TaskZoo.locate(packageRoot.appendingPathComponent("TaskZoo").path)
+        XCTAssertEqual(config, try zoo.entry(id: "train/quadratic-004").config)
+    }
+
+    func testZooSampleIsDeterministic() throws {
+        let a = try metatrain(["zoo", "sample", "--family", "cnn", "--count", "3", "--seed", "5"])
+        let b = try metatrain(["zoo", "sample", "--family", "cnn", "--count", "3", "--seed", "5"])
+        XCTAssertEqual(a.status, 0, a.err)
+        XCTAssertEqual(a.out, b.out)
+        let configs = try JSONDecoder().decode([TaskConfig].self, from: Data(a.out.utf8))
+        XCTAssertEqual(configs.count, 3)
+        XCTAssertTrue(configs.allSatisfy { $0.family == .cnn })
+    }
+
+    func testBadInputGivesAClearErrorAndNonZeroExit() throws {
+        let dir = temporaryDirectory()
+        let spec = dir.appendingPathComponent("bad.json")
+        try #"{"family": "mlp", "hidden": [16], "batchsize": 8, "dataset": {"kind": "blobs"}}"#.write(to: spec, atomically: true, encoding: .utf8)
+        var r = try metatrain(["zoo", "validate", spec.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("bad.json") && r.err.contains("batchsize") && r.err.contains("unknown key"), r.err)
+        r = try metatrain(["zoo", "validate", dir.appendingPathComponent("missing.json").path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("missing.json"), r.err)
+        r = try metatrain(["zoo", "show", "train/mlp-9999"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("train/mlp-9999"), r.err)
+        r = try metatrain(["zoo", "sample", "--family", "rnn"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("rnn"), r.err)
+        r = try metatrain(["bench", "--only", "nope_ms"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("nope_ms") && r.err.contains("mlp_step_ms"), r.err)
+    }
+
+    func testHelpListsTheCommands() throws {
+        let r = try metatrain(["--help"])
+        XCTAssertEqual(r.status, 0)
+        for c in ["zoo", "bench"] { XCTAssertTrue(r.out.contains(c), r.out) }
+        let z = try metatrain(["zoo", "--help"])
+        for c in ["list", "show", "sample", "validate"] { XCTAssertTrue(z.out.contains(c), z.out) }
+    }
+}
