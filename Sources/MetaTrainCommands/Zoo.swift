@@ -8,7 +8,7 @@ import MetaTasks
 struct Zoo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show, sample and validate the tasks of the zoo.",
-        subcommands: [ZooList.self, ZooShow.self, ZooSample.self, ZooValidate.self, ZooGenerate.self])
+        subcommands: [ZooList.self, ZooShow.self, ZooSample.self, ZooValidate.self, ZooCost.self, ZooGenerate.self])
 }
 
 /// Where the zoo lives.
