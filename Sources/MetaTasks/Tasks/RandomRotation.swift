@@ -1,6 +1,7 @@
 // A random orthogonal map of R^d applied in O(d log d) time and memory, for the quadratic tasks'
 // rotated Hessians. Deliberately not a dense Haar matrix: building one (QR of a Gaussian matrix) is
-// O(d³) and a dense matvec reads d² floats per step; this map costs ~2⌈log₂d⌉·d flops·few.
+// O(d³) and a dense matvec reads d² floats per step; this map costs
+// ~3·log₂d · 3d flops per product and stores ~3·log₂d · 2d numbers.
 
 import Foundation
 import MetaCore
@@ -9,7 +10,7 @@ import MetaCore
 /// h = ⌊d/2⌋ independent Givens rotations G_l, rotation j turning the pair (j, j + h) by a uniform angle
 /// θ_{l,j} ∈ [0, 2π) (for odd d the last coordinate passes through that layer unrotated).
 ///
-/// With k = 2⌈log₂ d⌉ layers every output coordinate depends on every input and the rows of Q (the
+/// With k ≈ 3 log₂ d layers (`layerCount`) every output coordinate depends on every input and the rows of Q (the
 /// Hessian's eigenvectors) are spread over all coordinates like random unit vectors (participation
 /// ratio near the Haar value d/3, checked in the tests). A product of a few Householder reflections,
 /// the other cheap option, leaves Q = I on all but k dimensions, so H would stay nearly diagonal and
@@ -19,15 +20,20 @@ struct RandomRotation: Sendable {
     let layers: Int
     /// π_l for every layer, `layers × dimension`.
     let permutations: [Int32]
-    /// cos θ_{l,j} and sin θ_{l,j}, `layers × half` each.
+    /// cos θ_{l,j} and sin θ_{l,j}, `layers × half` each; the Double ones define Q, the Float ones
+    /// are their roundings for the fast path.
+    let cosinesDouble: [Double]
+    let sinesDouble: [Double]
     let cosines: [Float]
     let sines: [Float]
 
     var half: Int { dimension / 2 }
 
-    /// 2⌈log₂ d⌉ (0 for d = 1): even, so `apply` ends in the buffer it started in.
+    /// 2⌈1.5 log₂ d⌉ ≈ 3 log₂ d (0 for d = 1), even so that `apply` ends in the buffer it started in.
+    /// A uniform-angle rotation keeps E[c⁴ + s⁴] = ¾ of a row's Σq⁴, so reaching the Haar level 3/d
+    /// takes about log(d/3)/log(4/3) ≈ 2.4 log₂ d layers; 3 log₂ d leaves a margin.
     static func layerCount(dimension: Int) -> Int {
-        dimension <= 1 ? 0 : 2 * Int((Double(dimension)).log2Ceiling)
+        dimension <= 1 ? 0 : 2 * Int((1.5 * Foundation.log2(Double(dimension))).rounded(.up))
     }
 
     init(dimension: Int, key: RandomKey, layers: Int? = nil) {
@@ -38,75 +44,109 @@ struct RandomRotation: Sendable {
         self.layers = k
         let h = dimension / 2
         var perms = [Int32](); perms.reserveCapacity(k * dimension)
-        var cs = [Float](); cs.reserveCapacity(k * h)
-        var ss = [Float](); ss.reserveCapacity(k * h)
+        var cs = [Double](); cs.reserveCapacity(k * h)
+        var ss = [Double](); ss.reserveCapacity(k * h)
         for l in 0..<k {
             var rng = key.fold(UInt64(l)).generator()
             perms.append(contentsOf: rng.permutation(dimension).map { Int32($0) })
             for _ in 0..<h {
                 let theta = 2 * Double.pi * rng.uniformDouble()
-                cs.append(Float(cos(theta)))
-                ss.append(Float(sin(theta)))
+                cs.append(cos(theta))
+                ss.append(sin(theta))
             }
         }
         permutations = perms
-        cosines = cs
-        sines = ss
+        cosinesDouble = cs
+        sinesDouble = ss
+        cosines = cs.map { Float($0) }
+        sines = ss.map { Float($0) }
     }
 
-    /// x ← Q x, using `scratch` (d elements) as the other half of a ping-pong pair.
-    func apply<T: BinaryFloatingPoint>(_ x: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>) {
-        let d = dimension, h = half
-        permutations.withUnsafeBufferPointer { perm in
-            cosines.withUnsafeBufferPointer { cosine in
-                sines.withUnsafeBufferPointer { sine in
-                    var src = x, dst = scratch
-                    for l in 0..<layers {
-                        let p = perm.baseAddress! + l * d
-                        let c = cosine.baseAddress! + l * h, s = sine.baseAddress! + l * h
-                        for j in 0..<h {
-                            let u = src[Int(p[j])], v = src[Int(p[j + h])]
-                            let cj = T(c[j]), sj = T(s[j])
-                            dst[j] = cj * u - sj * v
-                            dst[j + h] = sj * u + cj * v
-                        }
-                        if d & 1 == 1 { dst[d - 1] = src[Int(p[d - 1])] }
-                        swap(&src, &dst)
-                    }
-                }
+    /// x ← Q x in Float, using `scratch` (d elements) as the other half of a ping-pong pair.
+    func apply(_ x: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        cosines.withUnsafeBufferPointer { c in
+            sines.withUnsafeBufferPointer { s in
+                Self.forward(x, scratch: scratch, cosines: c.baseAddress!, sines: s.baseAddress!, layout: self)
             }
         }
     }
 
-    /// x ← Qᵀ x, using `scratch` (d elements).
-    func applyTranspose<T: BinaryFloatingPoint>(_ x: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>) {
-        let d = dimension, h = half
-        permutations.withUnsafeBufferPointer { perm in
-            cosines.withUnsafeBufferPointer { cosine in
-                sines.withUnsafeBufferPointer { sine in
-                    var src = x, dst = scratch
-                    for l in stride(from: layers - 1, through: 0, by: -1) {
-                        let p = perm.baseAddress! + l * d
-                        let c = cosine.baseAddress! + l * h, s = sine.baseAddress! + l * h
-                        for j in 0..<h {
-                            let u = src[j], v = src[j + h]
-                            let cj = T(c[j]), sj = T(s[j])
-                            dst[Int(p[j])] = cj * u + sj * v
-                            dst[Int(p[j + h])] = cj * v - sj * u
-                        }
-                        if d & 1 == 1 { dst[Int(p[d - 1])] = src[d - 1] }
-                        swap(&src, &dst)
-                    }
+    /// x ← Qᵀ x in Float, using `scratch` (d elements).
+    func applyTranspose(_ x: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        cosines.withUnsafeBufferPointer { c in
+            sines.withUnsafeBufferPointer { s in
+                Self.backward(x, scratch: scratch, cosines: c.baseAddress!, sines: s.baseAddress!, layout: self)
+            }
+        }
+    }
+
+    /// x ← Q x in Double, with the exact (Double) angles: Q is orthogonal to Double rounding.
+    func apply(_ x: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) {
+        cosinesDouble.withUnsafeBufferPointer { c in
+            sinesDouble.withUnsafeBufferPointer { s in
+                Self.forward(x, scratch: scratch, cosines: c.baseAddress!, sines: s.baseAddress!, layout: self)
+            }
+        }
+    }
+
+    /// x ← Qᵀ x in Double.
+    func applyTranspose(_ x: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) {
+        cosinesDouble.withUnsafeBufferPointer { c in
+            sinesDouble.withUnsafeBufferPointer { s in
+                Self.backward(x, scratch: scratch, cosines: c.baseAddress!, sines: s.baseAddress!, layout: self)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func forward<T: BinaryFloatingPoint>(
+        _ x: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>,
+        cosines: UnsafePointer<T>, sines: UnsafePointer<T>, layout: RandomRotation
+    ) {
+        let d = layout.dimension, h = layout.half
+        layout.permutations.withUnsafeBufferPointer { perm in
+            var src = x, dst = scratch
+            for l in 0..<layout.layers {
+                let p = perm.baseAddress! + l * d
+                let c = cosines + l * h, s = sines + l * h
+                for j in 0..<h {
+                    let u = src[Int(p[j])], v = src[Int(p[j + h])]
+                    dst[j] = c[j] * u - s[j] * v
+                    dst[j + h] = s[j] * u + c[j] * v
                 }
+                if d & 1 == 1 { dst[d - 1] = src[Int(p[d - 1])] }
+                swap(&src, &dst)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func backward<T: BinaryFloatingPoint>(
+        _ x: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>,
+        cosines: UnsafePointer<T>, sines: UnsafePointer<T>, layout: RandomRotation
+    ) {
+        let d = layout.dimension, h = layout.half
+        layout.permutations.withUnsafeBufferPointer { perm in
+            var src = x, dst = scratch
+            for l in stride(from: layout.layers - 1, through: 0, by: -1) {
+                let p = perm.baseAddress! + l * d
+                let c = cosines + l * h, s = sines + l * h
+                for j in 0..<h {
+                    let u = src[j], v = src[j + h]
+                    dst[Int(p[j])] = c[j] * u + s[j] * v
+                    dst[Int(p[j + h])] = c[j] * v - s[j] * u
+                }
+                if d & 1 == 1 { dst[Int(p[d - 1])] = src[d - 1] }
+                swap(&src, &dst)
             }
         }
     }
 
     /// Q x for an array (convenience for tests and tools).
-    func applied<T: BinaryFloatingPoint>(to x: [T], transpose: Bool = false) -> [T] {
+    func applied(to x: [Double], transpose: Bool = false) -> [Double] {
         precondition(x.count == dimension)
         var out = x
-        var scratch = [T](repeating: 0, count: dimension)
+        var scratch = [Double](repeating: 0, count: dimension)
         out.withUnsafeMutableBufferPointer { o in
             scratch.withUnsafeMutableBufferPointer { s in
                 if transpose {
@@ -117,14 +157,5 @@ struct RandomRotation: Sendable {
             }
         }
         return out
-    }
-}
-
-extension Double {
-    /// ⌈log₂ self⌉ for self ≥ 1, computed exactly for powers of two.
-    fileprivate var log2Ceiling: Int {
-        var k = 0, p = 1.0
-        while p < self { p *= 2; k += 1 }
-        return k
     }
 }
