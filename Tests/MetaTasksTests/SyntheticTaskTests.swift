@@ -301,6 +301,19 @@ final class SyntheticTaskTests: XCTestCase {
         }
     }
 
+    func testFloatPathMatchesTheDoubleReferenceAtDimension1000() {
+        let task = quadratic(1000, .log, condition: 1e4, scale: 1e3, seed: 7)
+        XCTAssertEqual(task.rotation?.layers, 30)
+        let p = task.initialParameters(key: RandomKey(seed: 2))
+        let (loss, g) = task.referenceLossAndGradient(p.map { Double($0) })
+        let (lf, gf) = task.lossAndGradient(p, key: RandomKey(seed: 0))
+        // 30 layers of Float rotations: error ~ √30·ε relative to the gradient's scale.
+        let gmax = g.map(abs).max()!
+        assertClose(lf, Float(loss), rtol: 1e-5)
+        assertClose(gf, g.map { Float($0) }, rtol: 1e-4, atol: 1e-5 * Float(gmax))
+        XCTAssertEqual(task.batchLoss(p, split: .train, key: RandomKey(seed: 0)), lf)
+    }
+
     /// H recovered column by column from gradient differences (exact for a quadratic), in Double.
     private func recoveredHessian(_ task: QuadraticTask) -> [[Double]] {
         let d = task.dimension
@@ -349,7 +362,7 @@ final class SyntheticTaskTests: XCTestCase {
     }
 
     func testRotationIsOrthogonalAndSpreadsEigenvectorsOverAllCoordinates() {
-        for d in [2, 3, 255, 256] {
+        for d in [2, 3, 255, 256, 1000] {
             let rotation = RandomRotation(dimension: d, key: RandomKey(seed: 4))
             var rng = RandomKey(seed: 6).generator()
             let x = (0..<d).map { _ in rng.normal() }
@@ -359,16 +372,17 @@ final class SyntheticTaskTests: XCTestCase {
             for (a, b) in zip(back, x) { XCTAssertEqual(a, b, accuracy: 1e-12) }
             guard d > 16 else { continue }
             // Participation ratio 1/Σ q_i⁴ of each row: d for a flat vector, ≈ d/3 for a Haar-random one,
-            // 1 for an axis vector. Require every row ≥ d/8 and the mean ≥ d/4.
+            // 1 for an axis vector. Require every row ≥ d/8 and the mean ≥ 0.28·d (rows sampled at d = 1000).
             var ratios: [Double] = []
-            for k in 0..<d {
+            for k in stride(from: 0, to: d, by: d / 200 + 1) {
                 var e = [Double](repeating: 0, count: d)
                 e[k] = 1
                 let row = rotation.applied(to: e, transpose: true)
                 ratios.append(1 / row.map { $0 * $0 * $0 * $0 }.reduce(0, +))
             }
             XCTAssertGreaterThan(ratios.min()!, Double(d) / 8, "d \(d)")
-            XCTAssertGreaterThan(ratios.reduce(0, +) / Double(d), Double(d) / 4, "d \(d)")
+            // (Measured: mean ≈ 0.315·d, min ≈ 0.19·d at d = 255, 256 and 1000.)
+            XCTAssertGreaterThan(ratios.reduce(0, +) / Double(ratios.count), 0.28 * Double(d), "d \(d)")
         }
     }
 
