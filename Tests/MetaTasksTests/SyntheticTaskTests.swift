@@ -433,8 +433,9 @@ final class SyntheticTaskTests: XCTestCase {
             return XCTFail("expected relative normalizers with minimum 0")
         }
         assertClose(ib, 1e3 * ia, rtol: 1e-6)
-        // Σλ for linear spacing from 0.01 to 1 over 25 values is 25·(0.01 + 1)/2.
-        assertClose(ia, 25 * 1.01 / 2, rtol: 1e-6)
+        // Σλ for linear spacing from 0.01 to 1 over 25 values is 25·(0.01 + 1)/2; L(0) = ½ p*ᵀHp*.
+        let origin = a.referenceLossAndGradient([Double](repeating: 0, count: 25)).loss
+        assertClose(ia, Float(0.5 * 25 * 1.01 / 2 + origin), rtol: 1e-6)
     }
 
     func testQuadraticNormalizerIsTheExpectedInitialLoss() {
@@ -443,7 +444,8 @@ final class SyntheticTaskTests: XCTestCase {
         var sum = 0.0
         let n = 400
         for i in 0..<n { sum += Double(task.loss(task.initialParameters(key: RandomKey(seed: 1).fold(UInt64(i))))) }
-        // L(p0) is a weighted χ² with mean scale·Σλ; 400 draws put the sample mean within ~5% (1 s.e.).
+        // L(p0) is a non-central weighted χ² with mean scale·½(Σλ + p*ᵀHp*); 400 draws put the sample
+        // mean within ~5% (1 s.e.) of it.
         XCTAssertEqual(sum / Double(n), Double(initial), accuracy: 0.2 * Double(initial))
     }
 

@@ -13,9 +13,10 @@ import MetaCore
 /// - Q is a `RandomRotation` from `RandomKey(seed: config.seed).fold("rotation")` when `rotate`, else I.
 /// - p* (`target`) ~ N(0, I) from `RandomKey(seed: config.seed).fold("target")`.
 /// - Parameters: one tensor `x` of shape [dimension]; initial parameters p0 ~ N(0, I) from the given key.
-/// - Normalizer: `.relative(initial: scale · Σλ, minimum: 0)`. Σλ·scale is the exact expected initial
-///   loss E[L(p0)] (p0 − p* ~ N(0, 2I), so E[½ rᵀHr] = tr H), which unlike one draw's loss does not
-///   depend on luck at small dimensions (at d = 2 one draw can start 100× closer than usual).
+/// - Normalizer: `.relative(initial: E[L(p0)], minimum: 0)` with the exact expectation over p0 ~ N(0, I)
+///   for this task, `scale · ½ (Σλ + p*ᵀ H p*)` = `scale · ½ Σλ + L(0)`. The expected initial loss
+///   rather than one draw's, because at small dimensions one draw can start 100× closer than usual
+///   and make every later loss look enormous.
 public final class QuadraticTask: TrainingTask {
     public let config: TaskConfig
     public let layout: ParameterLayout
@@ -61,9 +62,14 @@ public final class QuadraticTask: TrainingTask {
         rotation = config.rotate && d > 1 ? RandomRotation(dimension: d, key: root.fold("rotation")) : nil
         var rng = root.fold("target").generator()
         target = rng.normals(d)
-        normalizer = .relative(initial: Float(config.scale * eigenvalues.reduce(0, +)), minimum: 0)
         work = [Float](repeating: 0, count: d)
         scratch = [Float](repeating: 0, count: d)
+        // p*ᵀ H p* = Σ λ_i (Q p*)_i².
+        let targetDouble = target.map { Double($0) }
+        let rotatedTarget = rotation?.applied(to: targetDouble) ?? targetDouble
+        let targetForm = zip(eigenvalues, rotatedTarget).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }
+        let expectedInitial = 0.5 * config.scale * (eigenvalues.reduce(0, +) + targetForm)
+        normalizer = .relative(initial: Float(expectedInitial), minimum: 0)
     }
 
     /// The eigenvalues λ_0 ≤ … ≤ λ_{d−1} = 1 of H (see the type's doc comment).
