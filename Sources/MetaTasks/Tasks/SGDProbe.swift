@@ -16,7 +16,7 @@ public enum SGDProbe {
     }
 
     /// The learning rates tried when none is given.
-    public static let sweep: [Float] = [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]
+    public static let sweep: [Float] = [100, 30, 10, 3, 1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4]
 
     /// Trains `steps` steps of p ← p − lr·g from the initialization of `key`.
     public static func run(_ task: TrainingTask, learningRate: Float, steps: Int, key: RandomKey) -> Result {
