@@ -43,7 +43,26 @@ MT_INLINE float exp_approx(float y) {
     return MT_FMA(s, p, s);
 }
 
-MT_INLINE float sigmoid_f(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
+// σ(x) and σ′(x) = σ(x)·σ(−x) from e = e^(−|x|) ≤ 1: σ(|x|) = 1/(1+e), σ(−|x|) = e/(1+e),
+// σ′ = e/(1+e)². No overflow, and no cancellation in 1 − σ for large positive x.
+MT_INLINE void sigmoid_parts(float x, float *s, float *ds) {
+    const float e = exp_approx(-__builtin_fabsf(x));
+    const float inv = 1.0f / (1.0f + e);
+    *s = x >= 0.0f ? inv : e * inv;
+    *ds = e * inv * inv;
+}
+
+MT_INLINE float sigmoid_f(float x) {
+    float s, ds;
+    sigmoid_parts(x, &s, &ds);
+    return s;
+}
+
+MT_INLINE float dsigmoid_f(float x) {
+    float s, ds;
+    sigmoid_parts(x, &s, &ds);
+    return ds;
+}
 
 // tanh(|x|) = −u / (2 + u) with u = expm1(−2|x|) ∈ (−1, 0]; 1 − tanh² = 4e / (2 + u)² with
 // e = e^(−2|x|), which avoids the cancellation of 1 − t·t.
@@ -72,8 +91,8 @@ MT_INLINE float dtanh_f(float x) {
 
 // ---- gelu (tanh approximation), silu -------------------------------------------------------------
 
-// 0.5·(1 + tanh(u)) = sigmoid(2u), so gelu(x) = x·sigmoid(2u), u = c·(x + 0.044715·x³). This form has
-// no cancellation for negative x; its derivative is s + 2x·s·(1−s)·c·(1 + 3·0.044715·x²).
+// 0.5·(1 + tanh(u)) = σ(2u), so gelu(x) = x·σ(2u), u = c·(x + 0.044715·x³). This form has no
+// cancellation for negative x; its derivative is σ(2u) + 2x·σ′(2u)·c·(1 + 3·0.044715·x²).
 #define MT_GELU_C 0.7978845608028654f
 #define MT_GELU_A 0.044715f
 
@@ -84,21 +103,19 @@ MT_INLINE float gelu_f(float x) {
 
 MT_INLINE float dgelu_f(float x) {
     const float u = MT_GELU_C * MT_FMA(MT_GELU_A * x, x * x, x);
-    const float s = sigmoid_f(2.0f * u);
+    float s, ds;
+    sigmoid_parts(2.0f * u, &s, &ds);
     const float du = MT_GELU_C * MT_FMA(3.0f * MT_GELU_A * x, x, 1.0f);
-    return MT_FMA(2.0f * x * s * (1.0f - s), du, s);
+    return MT_FMA(2.0f * x * ds, du, s);
 }
 
+// silu(x) = x·σ(x); silu′(x) = σ(x) + x·σ′(x)
 MT_INLINE float silu_f(float x) { return x * sigmoid_f(x); }
 
 MT_INLINE float dsilu_f(float x) {
-    const float s = sigmoid_f(x);
-    return s * MT_FMA(x, 1.0f - s, 1.0f);
-}
-
-MT_INLINE float dsigmoid_f(float x) {
-    const float s = sigmoid_f(x);
-    return s * (1.0f - s);
+    float s, ds;
+    sigmoid_parts(x, &s, &ds);
+    return MT_FMA(x, ds, s);
 }
 
 // ---- relu, leaky relu ------------------------------------------------------------------------
