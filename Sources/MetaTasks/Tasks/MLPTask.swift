@@ -112,7 +112,7 @@ public final class MLPTask: TrainingTask {
                 d.labels.withUnsafeBufferPointer { y in
                     var start = 0
                     while start < d.count {
-                        let rows = min(network.capacity, d.count - start)
+                        let rows = min(Self.evaluationChunk, network.capacity, d.count - start)
                         let r = network.loss(
                             parameters: checked(p), inputs: x.baseAddress! + start * f,
                             labels: y.baseAddress! + start, rows: rows, gradient: nil)
