@@ -28,6 +28,47 @@ void mt_adam_step(size_t n, float *restrict p, const float *restrict g, float *r
 /// sum of x[i]² in double precision (deterministic order).
 double mt_sum_squares(size_t n, const float *restrict x);
 
+// ---- activations, dense-layer epilogues, softmax cross-entropy (activations.c) ----
+
+/// Activation codes (the Swift `Activation` enum maps onto these).
+enum {
+    MT_ACT_IDENTITY = 0,
+    MT_ACT_RELU = 1,
+    MT_ACT_TANH = 2,
+    MT_ACT_GELU = 3,        // tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+    MT_ACT_SILU = 4,
+    MT_ACT_SIGMOID = 5,
+    MT_ACT_LEAKY_RELU = 6,  // slope MT_LEAKY_RELU_SLOPE for x < 0
+    MT_ACT_SIN = 7,
+};
+#define MT_LEAKY_RELU_SLOPE 0.01f
+
+/// y[i] = f(x[i]). y may equal x (in place); otherwise the buffers must not overlap.
+/// exp-based activations are within a few ulp of libm; sin within ~1e-7 absolute for |x| ≤ 1e6.
+void mt_activation_forward(int kind, size_t n, const float *x, float *y);
+
+/// dx[i] = dy[i] · f′(x[i]) with x the pre-activation. dx may equal dy (in place).
+/// f′ at 0: relu 0, leaky relu 1.
+void mt_activation_backward(int kind, size_t n, const float *x, const float *dy, float *dx);
+
+/// Dense-layer epilogue over a rows × cols row-major block: z[r,c] += bias[c], then a[r,c] = f(z[r,c]).
+/// With a == NULL only the bias is added (the kind is ignored).
+void mt_bias_activation_forward(int kind, size_t rows, size_t cols, const float *restrict bias,
+                                float *restrict z, float *restrict a);
+
+/// Its backward: d[r,c] *= f′(z[r,c]) (d comes in as ∂L/∂a and leaves as ∂L/∂z), and, unless dbias is
+/// NULL, dbias[c] = Σ_r d[r,c] (overwritten, summed in row order).
+void mt_activation_bias_backward(int kind, size_t rows, size_t cols, const float *restrict z,
+                                 float *restrict d, float *restrict dbias);
+
+/// Softmax cross-entropy summed over `rows` rows of `classes` logits (max subtracted; the log of the
+/// row sum in double). If dlogits is not NULL it receives scale · (softmax − onehot). If correct is
+/// not NULL it receives the number of rows whose (first) argmax equals the label.
+/// Labels must lie in 0..<classes.
+double mt_softmax_cross_entropy(size_t rows, size_t classes, const float *restrict logits,
+                                const int32_t *restrict labels, float *restrict dlogits, float scale,
+                                size_t *restrict correct);
+
 #ifdef __cplusplus
 }
 #endif
