@@ -38,8 +38,10 @@ enum CIFAR10Loader {
     /// R, G, B planes (each 32×32 row-major) → interleaved HWC, scaled to [0, 1].
     static func planesToHWC(_ record: UnsafeBufferPointer<UInt8>, _ out: UnsafeMutablePointer<Float>) {
         let plane = side * side
-        for p in 0..<plane {
-            for c in 0..<3 { out[p * 3 + c] = Float(record[c * plane + p]) * (1 / 255) }
+        ByteExamples.unitScale.withUnsafeBufferPointer { scale in
+            for p in 0..<plane {
+                for c in 0..<3 { out[p * 3 + c] = scale[Int(record[c * plane + p])] }
+            }
         }
     }
 

@@ -61,9 +61,14 @@ struct ByteExamples {
         return LabeledData(inputs: inputs, labels: indices.map { labels[$0] }, featureShape: featureShape)
     }
 
+    /// byte ↦ Float(byte) / 255, correctly rounded (a multiply by 1/255 would be off by an ulp for some).
+    static let unitScale: [Float] = (0..<256).map { Float($0) / 255 }
+
     /// Bytes scaled to [0, 1] in file order.
     static func scaledInOrder(_ record: UnsafeBufferPointer<UInt8>, _ out: UnsafeMutablePointer<Float>) {
-        for j in 0..<record.count { out[j] = Float(record[j]) * (1 / 255) }
+        unitScale.withUnsafeBufferPointer { scale in
+            for j in 0..<record.count { out[j] = scale[Int(record[j])] }
+        }
     }
 }
 

@@ -144,22 +144,55 @@ struct TeacherNetwork {
         }
     }
 
-    /// Adjusts b2 on a sample of raw logits until every class gets at least half its fair share
-    /// 1/classes (the contract is ≥ 1/(4·classes); the margin absorbs sampling error on other draws).
-    /// Each round raises the bias of rare classes and lowers that of common ones by a step proportional
-    /// to log(share·classes), in units of the logits' spread.
+    /// Adjusts b2 on a sample of raw logits until every class gets between half and twice its fair
+    /// share 1/classes (the contract is ≥ 1/(4·classes); the margin absorbs sampling error on other
+    /// draws). Two phases:
+    /// 1. cheap rounds (O(count·classes) each) moving every b_k by −η_t·log(share_k·classes) in units
+    ///    of the logits' spread, η_t shrinking like 1/t; this settles almost every teacher;
+    /// 2. for what is still out of band (teachers with very few hidden units, where some classes win
+    ///    only inside thin regions): Sinkhorn scaling of softmax((z + b)/τ) to equal class masses,
+    ///    b_k −= τ·log(classes·mass_k), annealing τ down so that the soft shares approach the argmax
+    ///    shares. Sinkhorn converges for every τ, unlike the hard-share updates, which can cycle.
     mutating func calibrate(rawLogits z: [Double], count: Int) {
         let mean = z.reduce(0, +) / Double(z.count)
         let spread = max(1e-6, (z.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(z.count)).squareRoot())
         let fair = 1 / Double(classes)
-        for _ in 0..<400 {
+        let band = (0.5 * fair)...(2 * fair)
+        func inBand() -> Bool {
+            var counts = [Int](repeating: 0, count: classes)
+            for l in labels(rawLogits: z, count: count) { counts[Int(l)] += 1 }
+            return counts.allSatisfy { band.contains(Double($0) / Double(count)) }
+        }
+        for round in 0..<100 {
             var counts = [Int](repeating: 0, count: classes)
             for l in labels(rawLogits: z, count: count) { counts[Int(l)] += 1 }
             let shares = counts.map { Double($0) / Double(count) }
-            if shares.allSatisfy({ $0 >= 0.5 * fair && $0 <= 2 * fair }) { return }
+            if shares.allSatisfy(band.contains) { return }
+            let step = 0.3 * spread / (1 + Double(round) / 10)
             for k in 0..<classes {
                 let ratio = max(shares[k], 0.25 / Double(count)) / fair
-                b2[k] -= 0.2 * spread * min(2, max(-2, log(ratio)))
+                b2[k] -= step * min(3, max(-3, log(ratio)))
+            }
+        }
+        var tau = 0.3 * spread
+        var mass = [Double](repeating: 0, count: classes)
+        var row = [Double](repeating: 0, count: classes)
+        for iteration in 0..<600 {
+            for k in 0..<classes { mass[k] = 0 }
+            for i in 0..<count {
+                var top = -Double.infinity
+                for k in 0..<classes {
+                    row[k] = (z[i * classes + k] + b2[k]) / tau
+                    top = max(top, row[k])
+                }
+                var total = 0.0
+                for k in 0..<classes { row[k] = exp(row[k] - top); total += row[k] }
+                for k in 0..<classes { mass[k] += row[k] / total }
+            }
+            for k in 0..<classes { b2[k] -= tau * log(max(mass[k], 1e-300) * Double(classes) / Double(count)) }
+            if iteration % 5 == 4 {
+                if inBand() { return }
+                tau = max(1e-4 * spread, 0.8 * tau)
             }
         }
     }
