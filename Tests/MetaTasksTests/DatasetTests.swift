@@ -185,7 +185,7 @@ final class DatasetTests: XCTestCase {
         for (row, i) in indices.enumerated() where row < data.count {
             XCTAssertEqual(data.labels[row], Int32(labels[i]), file: file, line: line)
             let expected = images[(i * f)..<((i + 1) * f)].map { Float($0) / 255 }
-            XCTAssertEqual(Array(data.inputs[(row * f)..<((row + 1) * f)]), expected, "example \(i)", file: file, line: line)
+            assertSameValues(Array(data.inputs[(row * f)..<((row + 1) * f)]), expected, "example \(i)", file: file, line: line)
         }
     }
 
@@ -288,7 +288,7 @@ final class DatasetTests: XCTestCase {
         for r in 0..<3 {
             let (label, pixels) = hwc(t, record: r)
             XCTAssertEqual(s.test.labels[r], label)
-            XCTAssertEqual(Array(s.test.inputs[(r * 3072)..<((r + 1) * 3072)]), pixels)
+            assertSameValues(Array(s.test.inputs[(r * 3072)..<((r + 1) * 3072)]), pixels, "test record \(r)")
         }
         // Train + validation are the 12 records of both files, concatenated in order.
         let all = (0..<7).map { hwc(a, record: $0) } + (0..<5).map { hwc(b, record: $0) }
@@ -374,6 +374,15 @@ final class DatasetTests: XCTestCase {
         assertSpecError(corruptPath, ["corrupt gzip stream"]) { try loadIDX(corruptPath, lab) }
         let cut = try variant("cut.gz", Array(gz.prefix(gz.count / 2)))
         assertSpecError(cut, ["gzip", "truncated"]) { try loadIDX(cut, lab) }
+        // Test images of another size than the training images.
+        try IDXWriter.write(images: Array(images.prefix(3 * 9)), count: 3, height: 3, width: 3, labels: [0, 1, 0],
+                            imagesPath: path("img3x3"), labelsPath: path("lab3x3"), gzip: true)
+        assertSpecError(path("img3x3"), ["3×3", "4×4", img]) {
+            _ = try DatasetConfig.idx(IDXConfig(images: img, labels: lab, testImages: path("img3x3"), testLabels: path("lab3x3"))).build()
+        }
+        // An IDX file of another element type (float, 0x0D).
+        let floats = try variant("floats", [0, 0, 0x0D, 3] + Array(imageBytes.dropFirst(4)))
+        assertSpecError(floats, ["wrong magic number 0x00000d03", "not supported"]) { try loadIDX(floats, lab) }
         // Too few examples to hold any out.
         try IDXWriter.write(images: Array(images.prefix(32)), count: 2, height: 4, width: 4, labels: [0, 1],
                             imagesPath: path("img2"), labelsPath: path("lab2"), gzip: false)
@@ -396,6 +405,15 @@ final class DatasetTests: XCTestCase {
     }
 
     // MARK: Helpers
+
+    /// Exact equality of two Float arrays, reporting the first difference instead of both arrays.
+    private func assertSameValues(_ a: [Float], _ b: [Float], _ message: String,
+                                  file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, message, file: file, line: line)
+        if let i = (0..<min(a.count, b.count)).first(where: { a[$0] != b[$0] }) {
+            XCTFail("\(message): element \(i) is \(a[i]), expected \(b[i])", file: file, line: line)
+        }
+    }
 
     private func classCounts(_ labels: [Int32], classes: Int) -> [Int] {
         var counts = [Int](repeating: 0, count: classes)

@@ -17,7 +17,9 @@ enum CIFAR10Loader {
             let bytes = try DataFile.read(path)
             guard !bytes.isEmpty else { throw SpecError(path, "is empty: expected records of \(recordBytes) bytes") }
             guard bytes.count % recordBytes == 0 else {
-                throw SpecError(path, "file size \(bytes.count) is not a multiple of \(recordBytes) (a CIFAR-10 record is 1 label byte + \(pixelBytes) pixel bytes); the file may be truncated (\(bytes.count / recordBytes) whole records and \(bytes.count % recordBytes) extra bytes)")
+                let whole = bytes.count / recordBytes, extra = bytes.count % recordBytes
+                throw SpecError(path, "file size \(bytes.count) is not a multiple of \(recordBytes) (a CIFAR-10 record is "
+                    + "1 label byte + \(pixelBytes) pixel bytes); truncated or not CIFAR-10: \(whole) whole records and \(extra) extra bytes")
             }
             let count = bytes.count / recordBytes
             pixels.reserveCapacity(pixels.count + count * pixelBytes)

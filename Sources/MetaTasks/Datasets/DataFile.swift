@@ -87,7 +87,8 @@ enum HoldoutSplitter {
         let held = max(1, Int((Double(n) * validationFraction).rounded()))
         let carved = test == nil ? 2 * held : held
         guard n > carved else {
-            throw SpecError(location, "has only \(n) examples: too few to hold out \(carved) for validation\(test == nil ? " and test" : "") and keep any for training")
+            let purpose = test == nil ? "validation and test" : "validation"
+            throw SpecError(location, "has only \(n) examples: too few to hold out \(carved) for \(purpose) and keep any for training")
         }
         var rng = permutationKey.generator()
         let order = rng.permutation(n)

@@ -57,11 +57,4 @@ final class DatasetCache: @unchecked Sendable {
         entry.splits = s
         return s
     }
-
-    /// Number of datasets held (for tests).
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries.values.filter { e in e.lock.lock(); defer { e.lock.unlock() }; return e.splits != nil }.count
-    }
 }

@@ -102,14 +102,15 @@ struct GlyphRenderer {
 
     init(size: Int) { self.size = size }
 
-    /// A normal draw clamped to ±2.5 so that rare extreme transforms do not push glyphs out of frame.
+    /// A normal draw clamped to ±2 so that rare extreme transforms do not push glyphs out of frame.
     private static func clampedNormal(_ rng: inout RandomGenerator) -> Double {
-        min(2.5, max(-2.5, rng.normal()))
+        min(2, max(-2, rng.normal()))
     }
 
     /// The glyph under a random affine map (jitter j: rotation std 1.2·j rad, log-scale std j,
-    /// log-aspect std j/2, shear std j, shift std j/2 of the image side), stroke width × U(0.75, 1.3),
-    /// then + noise·N(0, 1) per pixel, clipped to [0, 1]. Ink is 1 on a 0 background.
+    /// log-aspect std j/2, shear std j, shift std 0.35·j of the image side; each draw clamped to
+    /// ±2 std), stroke width × U(0.75, 1.3), then + noise·N(0, 1) per pixel, clipped to [0, 1].
+    /// Ink is 1 on a 0 background.
     mutating func draw(_ glyph: GlyphPrototype, jitter j: Double, noise: Double, rng: inout RandomGenerator,
                        into image: UnsafeMutablePointer<Float>) {
         let n = Double(size)
@@ -117,7 +118,7 @@ struct GlyphRenderer {
         let scale = exp(j * Self.clampedNormal(&rng))
         let aspect = exp(0.5 * j * Self.clampedNormal(&rng))
         let shear = j * Self.clampedNormal(&rng)
-        let shift = SIMD2(0.5 * j * Self.clampedNormal(&rng), 0.5 * j * Self.clampedNormal(&rng))
+        let shift = SIMD2(0.35 * j * Self.clampedNormal(&rng), 0.35 * j * Self.clampedNormal(&rng))
         let halfWidth = 0.5 * GlyphsGenerator.strokeWidthFraction * n * rng.uniform(0.75, 1.3)
 
         // p ↦ size·(0.5 + shift + box·R·Shear·diag(scale·aspect, scale/aspect)·(p − 0.5)), in pixels

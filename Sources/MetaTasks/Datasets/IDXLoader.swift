@@ -59,11 +59,12 @@ enum IDXLoader {
             body = product
         }
         let expected = headerLength + body
+        let shape = dims.map(String.init).joined(separator: "×")
         if bytes.count < expected {
-            throw SpecError(path, "truncated: expected \(expected) bytes for \(dims.map(String.init).joined(separator: "×")) (header \(headerLength) + data \(body)), found \(bytes.count)")
+            throw SpecError(path, "truncated: expected \(expected) bytes for \(shape) (header \(headerLength) + data \(body)), found \(bytes.count)")
         }
         if bytes.count > expected {
-            throw SpecError(path, "size mismatch: expected \(expected) bytes for \(dims.map(String.init).joined(separator: "×")), found \(bytes.count) (trailing data)")
+            throw SpecError(path, "size mismatch: expected \(expected) bytes for \(shape), found \(bytes.count) (trailing data)")
         }
     }
 
@@ -105,7 +106,9 @@ enum IDXLoader {
         if let testImages = config.testImages, let testLabels = config.testLabels {
             let t = try readPair(images: testImages, labels: testLabels)
             guard t.featureShape == train.featureShape else {
-                throw SpecError(testImages, "test images are \(t.featureShape[0])×\(t.featureShape[1]) but training images in \(config.images) are \(train.featureShape[0])×\(train.featureShape[1])")
+                let (test, training) = (t.featureShape.prefix(2).map(String.init), train.featureShape.prefix(2).map(String.init))
+                throw SpecError(testImages, "test images are \(test.joined(separator: "×")) but training images in "
+                    + "\(config.images) are \(training.joined(separator: "×"))")
             }
             test = t
         }
