@@ -6,7 +6,11 @@
 #include "CKernels.h"
 #include "dispatch.h"
 
-MT_HOT void mt_im2col3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, size_t ho, size_t wo,
+// Copies of a few channels must stay inline vector moves: clang would otherwise turn the short
+// copy / zero loops into memcpy / memset calls (one call per 3×3 tap: most of im2col's time).
+#define MT_NO_LIBCALLS __attribute__((no_builtin("memcpy", "memset", "memmove")))
+
+MT_HOT MT_NO_LIBCALLS void mt_im2col3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, size_t ho, size_t wo,
                          const float *restrict x, float *restrict col) {
     const size_t rowLength = 9 * c;
     for (size_t b = 0; b < n; b++) {
@@ -32,10 +36,10 @@ MT_HOT void mt_im2col3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, 
     }
 }
 
-MT_HOT void mt_col2im3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, size_t ho, size_t wo,
+MT_HOT MT_NO_LIBCALLS void mt_col2im3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, size_t ho, size_t wo,
                          const float *restrict col, float *restrict x) {
     const size_t rowLength = 9 * c;
-    memset(x, 0, n * h * w * c * sizeof(float));
+    for (size_t i = 0; i < n * h * w * c; i++) x[i] = 0;
     for (size_t b = 0; b < n; b++) {
         float *img = x + b * h * w * c;
         for (size_t oy = 0; oy < ho; oy++) {
@@ -57,63 +61,119 @@ MT_HOT void mt_col2im3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, 
     }
 }
 
-/// The nine input values under the 3×3 window of output pixel (oy, ox) of a one-channel image,
-/// zero outside (padding 1).
-static inline void window1(const float *restrict img, size_t h, size_t w, size_t stride, size_t oy,
-                           size_t ox, float taps[9]) {
+/// The three input rows under output row oy of a one-channel image, zero-padded: pad[ky][1 + ix]
+/// holds x[oy·stride + ky − 1][ix], and the borders (and rows outside the image) hold 0.
+static inline __attribute__((always_inline)) void paddedRows(const float *restrict img, size_t h, size_t w,
+                                                             size_t stride, size_t oy, float *restrict pad) {
+    const size_t pw = w + 2;
     for (size_t ky = 0; ky < 3; ky++) {
+        float *row = pad + ky * pw;
         const long iy = (long)(oy * stride + ky) - 1;
-        for (size_t kx = 0; kx < 3; kx++) {
-            const long ix = (long)(ox * stride + kx) - 1;
-            const int inside = iy >= 0 && iy < (long)h && ix >= 0 && ix < (long)w;
-            taps[ky * 3 + kx] = inside ? img[(size_t)iy * w + (size_t)ix] : 0.0f;
+        row[0] = 0;
+        row[pw - 1] = 0;
+        if (iy < 0 || iy >= (long)h) {
+            for (size_t i = 1; i <= w; i++) row[i] = 0;
+        } else {
+            const float *src = img + (size_t)iy * w;
+            for (size_t i = 0; i < w; i++) row[1 + i] = src[i];
         }
     }
 }
 
-MT_HOT void mt_conv3x3_c1_forward(size_t n, size_t h, size_t w, size_t stride, size_t ho, size_t wo,
-                                  size_t cout, const float *restrict x, const float *restrict weights,
-                                  const float *restrict bias, float *restrict z) {
-    float taps[9];
+// The one-channel kernels work on blocks of CB output channels (and PB output pixels of a row),
+// with the accumulators in fixed-size local arrays so that they live in registers.
+#define CB 16
+#define PB 4
+
+MT_HOT MT_NO_LIBCALLS void mt_conv3x3_c1_forward(size_t n, size_t h, size_t w, size_t stride, size_t ho,
+                                                 size_t wo, size_t cout, const float *restrict x,
+                                                 const float *restrict weights, const float *restrict bias,
+                                                 float *restrict z) {
+    const size_t pw = w + 2;
+    float pad[3 * pw];
     for (size_t b = 0; b < n; b++) {
         const float *img = x + b * h * w;
         for (size_t oy = 0; oy < ho; oy++) {
-            for (size_t ox = 0; ox < wo; ox++) {
-                window1(img, h, w, stride, oy, ox, taps);
-                float *out = z + ((b * ho + oy) * wo + ox) * cout;
-                for (size_t o = 0; o < cout; o++) out[o] = bias[o];
-                for (size_t t = 0; t < 9; t++) {
-                    const float v = taps[t];
-                    const float *wt = weights + t * cout;
-                    for (size_t o = 0; o < cout; o++) out[o] = MT_FMA(v, wt[o], out[o]);
+            paddedRows(img, h, w, stride, oy, pad);
+            float *outRow = z + (b * ho + oy) * wo * cout;
+            size_t ox0 = 0;
+            size_t o0 = 0;
+            for (; o0 + CB <= cout; o0 += CB) {
+                for (ox0 = 0; ox0 + PB <= wo; ox0 += PB) {
+                    float acc[PB][CB];
+                    for (size_t p = 0; p < PB; p++)
+                        for (size_t i = 0; i < CB; i++) acc[p][i] = bias[o0 + i];
+                    for (size_t ky = 0; ky < 3; ky++) {
+                        for (size_t kx = 0; kx < 3; kx++) {
+                            const float *wt = weights + (ky * 3 + kx) * cout + o0;
+                            for (size_t p = 0; p < PB; p++) {
+                                const float v = pad[ky * pw + (ox0 + p) * stride + kx];
+                                for (size_t i = 0; i < CB; i++) acc[p][i] = MT_FMA(v, wt[i], acc[p][i]);
+                            }
+                        }
+                    }
+                    for (size_t p = 0; p < PB; p++)
+                        for (size_t i = 0; i < CB; i++) outRow[(ox0 + p) * cout + o0 + i] = acc[p][i];
+                }
+                for (; ox0 < wo; ox0++) {  // the row's tail
+                    float acc[CB];
+                    for (size_t i = 0; i < CB; i++) acc[i] = bias[o0 + i];
+                    for (size_t t = 0; t < 9; t++) {
+                        const float v = pad[(t / 3) * pw + ox0 * stride + t % 3];
+                        for (size_t i = 0; i < CB; i++) acc[i] = MT_FMA(v, weights[t * cout + o0 + i], acc[i]);
+                    }
+                    for (size_t i = 0; i < CB; i++) outRow[ox0 * cout + o0 + i] = acc[i];
+                }
+            }
+            for (size_t ox = 0; o0 < cout && ox < wo; ox++) {  // channels beyond the last full block
+                for (size_t i = o0; i < cout; i++) {
+                    float acc = bias[i];
+                    for (size_t t = 0; t < 9; t++) acc = MT_FMA(pad[(t / 3) * pw + ox * stride + t % 3], weights[t * cout + i], acc);
+                    outRow[ox * cout + i] = acc;
                 }
             }
         }
     }
 }
 
-MT_HOT void mt_conv3x3_c1_filter_gradient(size_t n, size_t h, size_t w, size_t stride, size_t ho, size_t wo,
-                                          size_t cout, const float *restrict x, const float *restrict dz,
-                                          float *restrict dweights) {
-    float taps[9];
-    memset(dweights, 0, 9 * cout * sizeof(float));
-    for (size_t b = 0; b < n; b++) {
-        const float *img = x + b * h * w;
-        for (size_t oy = 0; oy < ho; oy++) {
-            for (size_t ox = 0; ox < wo; ox++) {
-                window1(img, h, w, stride, oy, ox, taps);
-                const float *g = dz + ((b * ho + oy) * wo + ox) * cout;
-                for (size_t t = 0; t < 9; t++) {
-                    const float v = taps[t];
-                    float *dw = dweights + t * cout;
-                    for (size_t o = 0; o < cout; o++) dw[o] = MT_FMA(v, g[o], dw[o]);
+MT_HOT MT_NO_LIBCALLS void mt_conv3x3_c1_filter_gradient(size_t n, size_t h, size_t w, size_t stride, size_t ho,
+                                                         size_t wo, size_t cout, const float *restrict x,
+                                                         const float *restrict dz, float *restrict dweights) {
+    const size_t pw = w + 2;
+    float pad[3 * pw];
+    for (size_t o0 = 0; o0 < cout; o0 += CB) {
+        const size_t nb = cout - o0 < CB ? cout - o0 : CB;
+        float acc[9][CB];
+        for (size_t t = 0; t < 9; t++)
+            for (size_t i = 0; i < CB; i++) acc[t][i] = 0;
+        for (size_t b = 0; b < n; b++) {
+            const float *img = x + b * h * w;
+            for (size_t oy = 0; oy < ho; oy++) {
+                paddedRows(img, h, w, stride, oy, pad);
+                const float *gRow = dz + (b * ho + oy) * wo * cout + o0;
+                for (size_t ox = 0; ox < wo; ox++) {
+                    const float *g = gRow + ox * cout;
+                    const float *window = pad + ox * stride;
+                    if (nb == CB) {
+                        for (size_t t = 0; t < 9; t++) {
+                            const float v = window[(t / 3) * pw + t % 3];
+                            for (size_t i = 0; i < CB; i++) acc[t][i] = MT_FMA(v, g[i], acc[t][i]);
+                        }
+                    } else {
+                        for (size_t t = 0; t < 9; t++) {
+                            const float v = window[(t / 3) * pw + t % 3];
+                            for (size_t i = 0; i < nb; i++) acc[t][i] = MT_FMA(v, g[i], acc[t][i]);
+                        }
+                    }
                 }
             }
         }
+        for (size_t t = 0; t < 9; t++)
+            for (size_t i = 0; i < nb; i++) dweights[t * cout + o0 + i] = acc[t][i];
     }
 }
 
-MT_HOT void mt_fill_rows(size_t rows, size_t cols, const float *restrict row, float *restrict y) {
+MT_HOT MT_NO_LIBCALLS void mt_fill_rows(size_t rows, size_t cols, const float *restrict row, float *restrict y) {
     for (size_t r = 0; r < rows; r++) {
         float *dst = y + r * cols;
         for (size_t i = 0; i < cols; i++) dst[i] = row[i];
@@ -121,10 +181,17 @@ MT_HOT void mt_fill_rows(size_t rows, size_t cols, const float *restrict row, fl
 }
 
 MT_HOT void mt_column_sums(size_t rows, size_t cols, const float *restrict x, float *restrict sums) {
-    for (size_t i = 0; i < cols; i++) sums[i] = 0;
-    for (size_t r = 0; r < rows; r++) {
-        const float *src = x + r * cols;
-        for (size_t i = 0; i < cols; i++) sums[i] += src[i];
+    for (size_t c0 = 0; c0 < cols; c0 += CB) {
+        const size_t nb = cols - c0 < CB ? cols - c0 : CB;
+        float acc[CB] = {0};
+        if (nb == CB) {
+            for (size_t r = 0; r < rows; r++)
+                for (size_t i = 0; i < CB; i++) acc[i] += x[r * cols + c0 + i];
+        } else {
+            for (size_t r = 0; r < rows; r++)
+                for (size_t i = 0; i < nb; i++) acc[i] += x[r * cols + c0 + i];
+        }
+        for (size_t i = 0; i < nb; i++) sums[c0 + i] = acc[i];
     }
 }
 
@@ -138,7 +205,7 @@ MT_HOT void mt_mean_pool_forward(size_t n, size_t pixels, size_t c, const float 
     }
 }
 
-MT_HOT void mt_mean_pool_backward(size_t n, size_t pixels, size_t c, const float *restrict dpooled,
+MT_HOT MT_NO_LIBCALLS void mt_mean_pool_backward(size_t n, size_t pixels, size_t c, const float *restrict dpooled,
                                   float *restrict dx) {
     const float scale = 1.0f / (float)pixels;
     for (size_t b = 0; b < n; b++) {
