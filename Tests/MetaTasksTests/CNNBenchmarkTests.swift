@@ -16,9 +16,10 @@ final class CNNBenchmarkTests: XCTestCase {
             XCTAssertTrue(t.med.isFinite)
             print("cnn step, \(threads) thread(s), \(Kernels.cpuLevelName): median \(t.med) ms (p10 \(t.p10), p90 \(t.p90))")
         }
-        if mode == "sweep" {
+        if mode == "sweep" {  // chunk sizes from METATRAIN_BENCH_CHUNKS="4,8,16" (default below)
+            let list = ProcessInfo.processInfo.environment["METATRAIN_BENCH_CHUNKS"] ?? "2,4,8,16,32,64,128"
             for threads in [1, 2] {
-                for chunk in [4, 8, 16, 32, 64, 128] {
+                for chunk in list.split(separator: ",").compactMap({ Int($0) }) {
                     let t = CNNBenchmark.stepTiming(threads: threads, imagesPerChunk: chunk, warmup: 10, iterations: 100)
                     print("cnn step, \(threads) thread(s), \(chunk) images per chunk: median \(t.med) ms (p10 \(t.p10))")
                 }

@@ -19,7 +19,7 @@ public final class CNNTask: TrainingTask {
 
     private let network: CNNNetwork
     /// The gathered minibatch: batchSize × H·W·C inputs and batchSize labels.
-    private let batchInputs: Buffer
+    private let batchInputs: CNNBuffer
     private let batchLabels: UnsafeMutablePointer<Int32>
 
     /// Worker threads for one loss/gradient (default 1: meta-training runs one task per thread).
@@ -53,7 +53,7 @@ public final class CNNTask: TrainingTask {
             maxGradientBatch: config.batchSize)
         layout = network.layout
         normalizer = .classification(classes: data.classes)
-        batchInputs = Buffer(config.batchSize * data.train.featureCount)
+        batchInputs = CNNBuffer(config.batchSize * data.train.featureCount)
         batchLabels = .allocate(capacity: config.batchSize)
         batchLabels.initialize(repeating: 0, count: config.batchSize)
     }
