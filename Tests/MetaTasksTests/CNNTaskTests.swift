@@ -118,7 +118,11 @@ final class CNNTaskTests: XCTestCase {
 
     func testConvolutionMatchesNaiveReference() {
         // (H, W, Cin, Cout, stride): odd and even sizes, the direct one-channel path and im2col + gemm.
-        let cases = [(5, 5, 1, 3, 1), (6, 7, 1, 4, 2), (7, 6, 3, 5, 1), (8, 8, 2, 4, 2), (5, 4, 16, 8, 2), (3, 3, 4, 2, 1)]
+        // Cout 16 / 20 / 33 with Cin = 1 cover the direct kernel's 16-channel × 4-pixel blocks and tails.
+        let cases = [
+            (5, 5, 1, 3, 1), (6, 7, 1, 4, 2), (7, 6, 3, 5, 1), (8, 8, 2, 4, 2), (5, 4, 16, 8, 2), (3, 3, 4, 2, 1),
+            (5, 9, 1, 16, 1), (6, 7, 1, 20, 2), (7, 7, 1, 33, 2), (9, 6, 3, 17, 2),
+        ]
         var rng = RandomKey(seed: 7).generator()
         for (h, w, ci, co, s) in cases {
             let g = Conv3x3Geometry(height: h, width: w, inChannels: ci, outChannels: co, stride: s)
@@ -135,7 +139,7 @@ final class CNNTaskTests: XCTestCase {
         // For a linear map z = Conv(x, w), Σ dz·z is linear in x and in w, so its exact gradients are
         // the naive convolution applied to unit vectors; compare on every coordinate.
         var rng = RandomKey(seed: 8).generator()
-        for (h, w, ci, co, s) in [(5, 6, 2, 3, 2), (4, 4, 1, 2, 1), (5, 5, 3, 2, 1)] {
+        for (h, w, ci, co, s) in [(5, 6, 2, 3, 2), (4, 4, 1, 2, 1), (5, 5, 3, 2, 1), (5, 6, 1, 20, 2), (4, 5, 2, 17, 1)] {
             let g = Conv3x3Geometry(height: h, width: w, inChannels: ci, outChannels: co, stride: s)
             let batch = 2
             let x = rng.normals(batch * g.inputCount), wt = rng.normals(g.weightCount), dz = rng.normals(batch * g.outputCount)
