@@ -141,35 +141,49 @@ MT_HOT MT_NO_LIBCALLS void mt_conv3x3_c1_filter_gradient(size_t n, size_t h, siz
                                                          const float *restrict dz, float *restrict dweights) {
     const size_t pw = w + 2;
     float pad[3 * pw];
-    for (size_t o0 = 0; o0 < cout; o0 += CB) {
-        const size_t nb = cout - o0 < CB ? cout - o0 : CB;
+    size_t o0 = 0;
+    // Full blocks of CB channels: the 9 × CB accumulators stay in registers (a loop bound that is
+    // not a constant would send them to the stack, hence the separate tail below).
+    for (; o0 + CB <= cout; o0 += CB) {
         float acc[9][CB];
         for (size_t t = 0; t < 9; t++)
             for (size_t i = 0; i < CB; i++) acc[t][i] = 0;
         for (size_t b = 0; b < n; b++) {
-            const float *img = x + b * h * w;
             for (size_t oy = 0; oy < ho; oy++) {
-                paddedRows(img, h, w, stride, oy, pad);
+                paddedRows(x + b * h * w, h, w, stride, oy, pad);
                 const float *gRow = dz + (b * ho + oy) * wo * cout + o0;
                 for (size_t ox = 0; ox < wo; ox++) {
                     const float *g = gRow + ox * cout;
                     const float *window = pad + ox * stride;
-                    if (nb == CB) {
-                        for (size_t t = 0; t < 9; t++) {
-                            const float v = window[(t / 3) * pw + t % 3];
-                            for (size_t i = 0; i < CB; i++) acc[t][i] = MT_FMA(v, g[i], acc[t][i]);
+                    for (size_t ky = 0; ky < 3; ky++)
+                        for (size_t kx = 0; kx < 3; kx++) {
+                            const float v = window[ky * pw + kx];
+                            for (size_t i = 0; i < CB; i++) acc[ky * 3 + kx][i] = MT_FMA(v, g[i], acc[ky * 3 + kx][i]);
                         }
-                    } else {
-                        for (size_t t = 0; t < 9; t++) {
-                            const float v = window[(t / 3) * pw + t % 3];
-                            for (size_t i = 0; i < nb; i++) acc[t][i] = MT_FMA(v, g[i], acc[t][i]);
-                        }
-                    }
                 }
             }
         }
         for (size_t t = 0; t < 9; t++)
-            for (size_t i = 0; i < nb; i++) dweights[t * cout + o0 + i] = acc[t][i];
+            for (size_t i = 0; i < CB; i++) dweights[t * cout + o0 + i] = acc[t][i];
+    }
+    if (o0 == cout) return;
+    const size_t nb = cout - o0;
+    for (size_t t = 0; t < 9; t++)
+        for (size_t i = 0; i < nb; i++) dweights[t * cout + o0 + i] = 0;
+    for (size_t b = 0; b < n; b++) {
+        for (size_t oy = 0; oy < ho; oy++) {
+            paddedRows(x + b * h * w, h, w, stride, oy, pad);
+            const float *gRow = dz + (b * ho + oy) * wo * cout + o0;
+            for (size_t ox = 0; ox < wo; ox++) {
+                const float *g = gRow + ox * cout;
+                const float *window = pad + ox * stride;
+                for (size_t t = 0; t < 9; t++) {
+                    const float v = window[(t / 3) * pw + t % 3];
+                    float *dw = dweights + t * cout + o0;
+                    for (size_t i = 0; i < nb; i++) dw[i] = MT_FMA(v, g[i], dw[i]);
+                }
+            }
+        }
     }
 }
 
