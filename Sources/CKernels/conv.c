@@ -2,13 +2,16 @@
 // convolution for one input channel, bias rows, column sums and global mean pooling. All tensors
 // are NHWC; a "col" matrix has one row per output pixel (n, ho, wo) and 9·C columns ordered
 // (kh, kw, c), matching HWIO weights viewed as a (9·C) × Cout matrix.
-#include <string.h>
 #include "CKernels.h"
 #include "dispatch.h"
 
 // Copies of a few channels must stay inline vector moves: clang would otherwise turn the short
 // copy / zero loops into memcpy / memset calls (one call per 3×3 tap: most of im2col's time).
+#if defined(__clang__)
 #define MT_NO_LIBCALLS __attribute__((no_builtin("memcpy", "memset", "memmove")))
+#else
+#define MT_NO_LIBCALLS
+#endif
 
 MT_HOT MT_NO_LIBCALLS void mt_im2col3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, size_t ho, size_t wo,
                          const float *restrict x, float *restrict col) {
