@@ -69,6 +69,44 @@ double mt_softmax_cross_entropy(size_t rows, size_t classes, const float *restri
                                 const int32_t *restrict labels, float *restrict dlogits, float scale,
                                 size_t *restrict correct);
 
+// ---- Small CNN (conv.c). Tensors are NHWC, 3×3 windows with padding 1; Ho = (H − 1)/stride + 1.
+// A "col" matrix has one row per output pixel (n, oy, ox) and 9·C columns ordered (ky, kx, c),
+// so that HWIO weights are its (9·C) × Cout right factor.
+
+/// col ← im2col(x): x is n×h×w×c, col is (n·ho·wo) × (9·c); padding taps are 0.
+void mt_im2col3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, size_t ho, size_t wo,
+                  const float *restrict x, float *restrict col);
+
+/// x ← col2im(col), the adjoint of mt_im2col3x3: x (n×h×w×c) is overwritten with the sum of the
+/// col entries that read each input value.
+void mt_col2im3x3(size_t n, size_t h, size_t w, size_t c, size_t stride, size_t ho, size_t wo,
+                  const float *restrict col, float *restrict x);
+
+/// Direct 3×3 convolution of a one-channel input: z (n·ho·wo × cout) ← conv(x, weights) + bias,
+/// weights 9 × cout (HWIO with I = 1).
+void mt_conv3x3_c1_forward(size_t n, size_t h, size_t w, size_t stride, size_t ho, size_t wo, size_t cout,
+                           const float *restrict x, const float *restrict weights,
+                           const float *restrict bias, float *restrict z);
+
+/// Weight gradient of mt_conv3x3_c1_forward: dweights (9 × cout) ← Σ over output pixels of
+/// window(x) ⊗ dz (overwritten).
+void mt_conv3x3_c1_filter_gradient(size_t n, size_t h, size_t w, size_t stride, size_t ho, size_t wo,
+                                   size_t cout, const float *restrict x, const float *restrict dz,
+                                   float *restrict dweights);
+
+/// y[r][i] ← row[i] for r < rows (a bias broadcast before a gemm with beta = 1).
+void mt_fill_rows(size_t rows, size_t cols, const float *restrict row, float *restrict y);
+
+/// sums[i] ← Σ_r x[r][i] over a rows × cols matrix (rows in order).
+void mt_column_sums(size_t rows, size_t cols, const float *restrict x, float *restrict sums);
+
+/// pooled[b][i] ← mean over the `pixels` rows of image b of x[b][p][i] (x is n × pixels × c).
+void mt_mean_pool_forward(size_t n, size_t pixels, size_t c, const float *restrict x, float *restrict pooled);
+
+/// dx[b][p][i] ← dpooled[b][i] / pixels (the adjoint of mt_mean_pool_forward).
+void mt_mean_pool_backward(size_t n, size_t pixels, size_t c, const float *restrict dpooled,
+                           float *restrict dx);
+
 #ifdef __cplusplus
 }
 #endif
