@@ -1,7 +1,95 @@
-// `metatrain bench`: timings of the peer workloads.
+// `metatrain bench`: timings of the peer workloads (shared/bench/peers), in milliseconds, to be set
+// beside the PyTorch and JAX scripts run in the same session.
 
 import ArgumentParser
+import Foundation
+import MetaCore
+import MetaTasks
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Time the benchmark workloads of the peer scripts.")
+    static let configuration = CommandConfiguration(
+        abstract: "Time the benchmark workloads of the peer scripts (median, p10, min, p90 in ms).")
+
+    @Flag(help: "Print JSON only.")
+    var json = false
+    @Option(help: "Threads (BLAS and workers).")
+    var threads = 2
+    @Option(help: "Comma-separated workloads: \(Bench.workloads.map(\.name).joined(separator: ", ")) (default: all).")
+    var only: String?
+
+    struct Workload {
+        var name: String
+        var run: (Int) -> TimingSummary
+    }
+
+    static let workloads: [Workload] = [
+        Workload(name: "mlp_step_ms") { MLPBenchmark.stepTiming(threads: $0) },
+        Workload(name: "cnn_step_ms") { CNNBenchmark.stepTiming(threads: $0) },
+        Workload(name: "adam_1e6_ms") { adamTiming(threads: $0) },
+    ]
+
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1…256, got \(threads)") }
+        if let o = only {
+            for n in o.split(separator: ",") where !Bench.workloads.contains(where: { $0.name == n }) {
+                throw ValidationError("--only: unknown workload '\(n)'; valid: \(Bench.workloads.map(\.name).joined(separator: ", "))")
+            }
+        }
+    }
+
+    func run() throws {
+        let names = only.map { $0.split(separator: ",").map(String.init) } ?? Bench.workloads.map(\.name)
+        var results: [String: TimingSummary] = [:]
+        for w in Bench.workloads where names.contains(w.name) {
+            if !json { FileHandle.standardError.write(Data("timing \(w.name)…\n".utf8)) }
+            results[w.name] = w.run(threads)
+        }
+        struct Output: Encodable {
+            var metatrain: String
+            var threads: Int
+            var cpu: String
+            var results: [String: TimingSummary]
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: AnyKey.self)
+                try c.encode(metatrain, forKey: AnyKey("metatrain"))
+                try c.encode(threads, forKey: AnyKey("threads"))
+                try c.encode(cpu, forKey: AnyKey("cpu_kernels"))
+                for (k, v) in results { try c.encode(v, forKey: AnyKey(k)) }
+            }
+        }
+        let out = Output(metatrain: "0.1.0", threads: threads, cpu: Kernels.cpuLevelName, results: results)
+        if json {
+            print(TaskSpec.json(out))
+        } else {
+            print("threads \(threads), kernels \(Kernels.cpuLevelName)")
+            for name in names {
+                guard let r = results[name] else { continue }
+                print(name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + String(format: "median %8.4f  p10 %8.4f  min %8.4f  p90 %8.4f", r.med, r.p10, r.min, r.p90))
+            }
+        }
+    }
+
+    /// The peers' Adam workload: one update of 1e6 floats.
+    static func adamTiming(threads: Int) -> TimingSummary {
+        let n = 1_000_000
+        var rng = RandomKey(seed: 0).generator()
+        var p = rng.normals(n), g = rng.normals(n)
+        var m = [Float](repeating: 0, count: n), v = [Float](repeating: 0, count: n)
+        var step = 0
+        return p.withUnsafeMutableBufferPointer { pp in
+            g.withUnsafeMutableBufferPointer { gp in
+                m.withUnsafeMutableBufferPointer { mp in
+                    v.withUnsafeMutableBufferPointer { vp in
+                        TimingSummary.measure(warmup: 10, iterations: 100) {
+                            step += 1
+                            Kernels.adamStep(
+                                parameters: pp.baseAddress!, gradient: gp.baseAddress!, m: mp.baseAddress!,
+                                v: vp.baseAddress!, count: n, learningRate: 1e-3, step: step)
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
