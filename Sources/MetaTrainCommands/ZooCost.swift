@@ -78,7 +78,7 @@ struct ZooCost: ParsableCommand {
             print(f.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
                 + String(format: "%4d tasks  median %7.3f ms  p90 %7.3f ms  max %7.3f ms", r.count, r[r.count / 2], r[Int(0.9 * Double(r.count - 1))], r.last!))
         }
-        print(String(format: "all        %4d tasks  median %7.3f ms  p90 %7.3f ms  max %7.3f ms  under 2 ms: %.0f%%",
+        print(String(format: "all        %4d tasks  median %7.3f ms  p90 %7.3f ms  max %7.3f ms  under 2 ms: %.1f%%",
                      summary.tasks, summary.medianStepMs, summary.p90StepMs, summary.maxStepMs, 100 * summary.fractionUnder2ms))
         let slow = rows.sorted { $0.stepMs > $1.stepMs }.prefix(3)
         print("slowest: " + slow.map { "\($0.id) \(String(format: "%.2f", $0.stepMs)) ms" }.joined(separator: ", "))
