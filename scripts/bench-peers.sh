@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs `metatrain bench` beside the PyTorch and JAX peer scripts in one session and prints the
+# medians side by side with our ratio to each peer (the machine drifts up to 2× between sessions,
+# so only same-run ratios mean anything).
+#   PEERS_DIR     the peer scripts (default ../shared/bench/peers)
+#   PEERS_PYTHON  a Python with jax, optax and torch (default $HOME/peers-venv/bin/python;
+#                 set up as in the peers' README)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS_DIR=${PEERS_DIR:-../shared/bench/peers}
+PEERS_PYTHON=${PEERS_PYTHON:-$HOME/peers-venv/bin/python}
+out=$(mktemp -d)
+swift build -c release --product metatrain >/dev/null
+.build/release/metatrain bench --json --threads 2 > "$out/metatrain.json"
+(cd "$PEERS_DIR" && "$PEERS_PYTHON" bench_jax.py) > "$out/jax.json" 2>/dev/null
+(cd "$PEERS_DIR" && NTHREADS=2 "$PEERS_PYTHON" bench_torch.py) > "$out/torch.json" 2>/dev/null
+.build/release/metatrain bench --json --threads 2 > "$out/metatrain2.json"
+python3 - "$out" <<'PY'
+import json, sys, os
+d = sys.argv[1]
+ours = [json.load(open(os.path.join(d, f))) for f in ("metatrain.json", "metatrain2.json")]
+jax = json.load(open(os.path.join(d, "jax.json")))
+torch = json.load(open(os.path.join(d, "torch.json")))
+rows = [
+    ("mlp_step_ms", jax.get("mlp_step_ms"), torch.get("mlp_step_ms_fused_adam")),
+    ("cnn_step_ms", jax.get("cnn_step_ms"), min((torch[k] for k in torch if k.startswith("cnn_step_ms")), key=lambda v: v["med"])),
+    ("adam_1e6_ms", jax.get("adam_1e6_ms"), torch.get("adam_1e6_ms_fused")),
+]
+print(f"{'workload':<14}{'metatrain':>11}{'JAX':>9}{'PyTorch':>9}{'vs JAX':>9}{'vs PyTorch':>12}")
+for name, j, t in rows:
+    if name not in ours[0]: continue
+    m = sum(o[name]["med"] for o in ours) / len(ours)  # mean of our medians before and after the peers
+    js, ts = j["med"] if j else float("nan"), t["med"] if t else float("nan")
+    print(f"{name:<14}{m:>11.3f}{js:>9.3f}{ts:>9.3f}{m/js:>9.2f}{m/ts:>12.2f}")
+print("(medians in ms, 2 threads; PyTorch: fused Adam, best CNN memory format; ratios < 1: metatrain is faster)")
+PY
