@@ -11,9 +11,16 @@ PEERS_DIR=${PEERS_DIR:-../shared/bench/peers}
 PEERS_PYTHON=${PEERS_PYTHON:-$HOME/peers-venv/bin/python}
 out=$(mktemp -d)
 swift build -c release --product metatrain >/dev/null
+# Let the build's last processes exit: OpenBLAS's 2-thread products slow down 2× while anything else
+# holds a core, which would time the build's tail rather than the workload.
+sleep 5
 .build/release/metatrain bench --json --threads 2 > "$out/metatrain.json"
+# A pause after each peer too: for several seconds after a peer exits the machine is busy tearing
+# it down (seen here: our MLP step at 1.35 ms for ~6 s after PyTorch exits, 0.53 ms after).
 (cd "$PEERS_DIR" && "$PEERS_PYTHON" bench_jax.py) > "$out/jax.json" 2>/dev/null
+sleep 15
 (cd "$PEERS_DIR" && NTHREADS=2 "$PEERS_PYTHON" bench_torch.py) > "$out/torch.json" 2>/dev/null
+sleep 15
 .build/release/metatrain bench --json --threads 2 > "$out/metatrain2.json"
 python3 - "$out" <<'PY'
 import json, sys, os

@@ -70,7 +70,7 @@ private func referenceMLPLoss(
         for r in 0..<rows {
             for j in 0..<fo {
                 var s = p[b + j]
-                for i in 0..<fi { s += x[r * fi + i] * p[w + i * fo + j] }
+                for i in 0..<fi { s += x[r * fi + i] * p[w + j * fi + i] }
                 z[r * fo + j] = l == widths.count - 2 ? s : reference(activation, s)
             }
         }
@@ -235,8 +235,8 @@ final class MLPTaskTests: XCTestCase {
         let data = DatasetSplits(train: train, validation: train, test: train, classes: 3)
         let task = makeTask(hidden: [], batchSize: 3, data: data)
         var p = [Float](repeating: 0, count: task.layout.count)
-        for i in 0..<3 {  // W's row i = logits of row i; biases 0
-            for c in 0..<3 { p[i * 3 + c] = logits[i * 3 + c] }
+        for i in 0..<3 {  // W is [fanOut, fanIn]: W[c, i] = logit c of row i; biases 0
+            for c in 0..<3 { p[c * 3 + i] = logits[i * 3 + c] }
         }
         let eval = task.evaluate(p, split: .train)
         XCTAssertEqual(Double(eval.loss), expected, accuracy: 1e-3)
@@ -248,9 +248,9 @@ final class MLPTaskTests: XCTestCase {
         let picked = rows.flatMap { r in (0..<3).map { Double(logits[r * 3 + $0]) } }
         XCTAssertEqual(Double(loss), referenceCrossEntropy(picked, labels: rows.map { labels[$0] }, classes: 3), accuracy: 1e-3)
         let fd = finiteDifferenceGradient(picked) { referenceCrossEntropy($0, labels: rows.map { labels[$0] }, classes: 3) }
-        // dW[i, c] = Σ over batch rows r with input one-hot i of ∂L/∂logit[r, c]
+        // dW[c, i] = Σ over batch rows r with input one-hot i of ∂L/∂logit[r, c]
         var expectedW = [Double](repeating: 0, count: 9)
-        for (k, r) in rows.enumerated() { for c in 0..<3 { expectedW[r * 3 + c] += fd[k * 3 + c] } }
+        for (k, r) in rows.enumerated() { for c in 0..<3 { expectedW[c * 3 + r] += fd[k * 3 + c] } }
         XCTAssertLessThan(worstExcess(g[0..<9].map(Double.init), expectedW, rtol: 1e-4, atol: 1e-6), 1)
         // bias gradient = Σ over batch rows of ∂L/∂logits
         for c in 0..<3 { XCTAssertEqual(g[9 + c], Float(rows.indices.map { fd[$0 * 3 + c] }.reduce(0, +)), accuracy: 1e-6) }
@@ -329,7 +329,7 @@ final class MLPTaskTests: XCTestCase {
         let data = blobs(classes: 5, dimension: 7, count: 20, spread: 1, seed: 1)
         let task = makeTask(hidden: [6, 4], data: data)
         XCTAssertEqual(task.layout.tensors.map(\.name), ["layer0/w", "layer0/b", "layer1/w", "layer1/b", "layer2/w", "layer2/b"])
-        XCTAssertEqual(task.layout.tensors.map(\.shape), [[7, 6], [6], [6, 4], [4], [4, 5], [5]])
+        XCTAssertEqual(task.layout.tensors.map(\.shape), [[6, 7], [6], [4, 6], [4], [5, 4], [5]])
         XCTAssertEqual(task.layout.count, 7 * 6 + 6 + 6 * 4 + 4 + 4 * 5 + 5)
         let p = task.initialParameters(key: RandomKey(seed: 3))
         for t in task.layout.tensors where t.name.hasSuffix("/b") { XCTAssertTrue(p[t.range].allSatisfy { $0 == 0 }) }

@@ -24,7 +24,7 @@ public enum MLPBenchmark {
         for l in 0..<network.layerCount {
             let spec = network.layout["layer\(l)/w"]!
             var rng = key.fold(UInt64(l)).generator()
-            let w = rng.normals(spec.count, std: (1 / Float(spec.shape[0])).squareRoot())
+            let w = rng.normals(spec.count, std: (1 / Float(spec.shape[1])).squareRoot())  // [fanOut, fanIn]
             parameters.replaceSubrange(spec.range, with: w)
         }
         var rng = key.fold("pool").generator()

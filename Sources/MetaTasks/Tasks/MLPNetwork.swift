@@ -9,8 +9,11 @@ import MetaCore
 /// Forward and backward of `widths[0] → widths[1] → … → widths.last` dense layers with one activation
 /// between layers (none after the last) and softmax cross-entropy, for up to `capacity` rows.
 ///
-/// Parameters are one flat buffer laid out as `layout`: for each layer l, `layer{l}/w` (fanIn × fanOut,
-/// row-major, row = input unit) then `layer{l}/b` (fanOut). Not thread-safe: it owns its scratch.
+/// Parameters are one flat buffer laid out as `layout`: for each layer l, `layer{l}/w` (fanOut × fanIn,
+/// row-major, row = output unit: PyTorch's `Linear.weight`) then `layer{l}/b` (fanOut). That
+/// orientation makes the largest product of a step, the first layer's weight gradient δᵀ·X, the shape
+/// OpenBLAS threads best (measured: 0.139 vs 0.175 ms for 784×128 on 2 threads).
+/// Not thread-safe: it owns its scratch.
 final class MLPNetwork {
     /// Layer widths, inputs first, classes last.
     let widths: [Int]
@@ -37,7 +40,7 @@ final class MLPNetwork {
     static func layout(widths: [Int]) -> ParameterLayout {
         var layout = ParameterLayout()
         for l in 0..<(widths.count - 1) {
-            layout.append("layer\(l)/w", shape: [widths[l], widths[l + 1]])
+            layout.append("layer\(l)/w", shape: [widths[l + 1], widths[l]])
             layout.append("layer\(l)/b", shape: [widths[l + 1]])
         }
         return layout
@@ -83,12 +86,12 @@ final class MLPNetwork {
         let kind = activation.kernelCode
         let last = layerCount - 1
 
-        // forward: z[l] = x[l]·W[l] + b[l]; x[l+1] = f(z[l])
+        // forward: z[l] = x[l]·W[l]ᵀ + b[l]; x[l+1] = f(z[l])
         var x = inputs
         for l in 0...last {
             let fanIn = widths[l], fanOut = widths[l + 1]
             let z = preActivations[l]
-            BLAS.gemm(m: rows, n: fanOut, k: fanIn, a: x, b: parameters + weightOffsets[l], c: z)
+            BLAS.gemm(transB: true, m: rows, n: fanOut, k: fanIn, a: x, b: parameters + weightOffsets[l], c: z)
             let a: UnsafeMutablePointer<Float>? = l == last ? nil : activations[l]
             mt_bias_activation_forward(kind, rows, fanOut, parameters + biasOffsets[l], z, a)
             if let a { x = UnsafePointer(a) }
@@ -102,15 +105,15 @@ final class MLPNetwork {
             dLogits: gradient == nil ? nil : delta, gradientScale: 1 / Float(rows))
         guard let gradient else { return (lossSum, correct) }
 
-        // backward: delta = ∂L/∂z[l]; db[l] = Σ_rows delta; dW[l] = x[l]ᵀ·delta; ∂L/∂x[l] = delta·W[l]ᵀ
+        // backward: delta = ∂L/∂z[l]; db[l] = Σ_rows delta; dW[l] = deltaᵀ·x[l]; ∂L/∂x[l] = delta·W[l]
         mt_activation_bias_backward(Int32(MT_ACT_IDENTITY), rows, classes, logits, delta, gradient + biasOffsets[last])
         for l in stride(from: last, through: 0, by: -1) {
             let fanIn = widths[l], fanOut = widths[l + 1]
             let input = l == 0 ? inputs : UnsafePointer(activations[l - 1])
             BLAS.gemm(
-                transA: true, m: fanIn, n: fanOut, k: rows, a: input, b: delta, c: gradient + weightOffsets[l])
+                transA: true, m: fanOut, n: fanIn, k: rows, a: delta, b: input, c: gradient + weightOffsets[l])
             guard l > 0 else { break }
-            BLAS.gemm(transB: true, m: rows, n: fanIn, k: fanOut, a: delta, b: parameters + weightOffsets[l], c: spare)
+            BLAS.gemm(m: rows, n: fanIn, k: fanOut, a: delta, b: parameters + weightOffsets[l], c: spare)
             // ∂L/∂a[l-1] → ∂L/∂z[l-1], with the bias gradient of layer l−1 summed in the same pass
             mt_activation_bias_backward(kind, rows, fanIn, preActivations[l - 1], spare, gradient + biasOffsets[l - 1])
             swap(&delta, &spare)

@@ -7,7 +7,8 @@ import MetaCore
 /// A multilayer perceptron classifier on a labeled dataset.
 ///
 /// Parameters: for each layer l (hidden layers, then the output layer with one unit per class)
-/// `layer{l}/w` of shape fanIn × fanOut (row-major, row = input unit) and `layer{l}/b` of shape fanOut.
+/// `layer{l}/w` of shape fanOut × fanIn (row-major, row = output unit, as PyTorch's `Linear.weight`)
+/// and `layer{l}/b` of shape fanOut.
 /// The loss is the mean softmax cross-entropy of a minibatch of `batchSize` training examples drawn
 /// with replacement (the key names the batch). Inputs are flattened: fanIn of layer 0 is the product
 /// of the dataset's feature shape.
@@ -70,9 +71,12 @@ public final class MLPTask: TrainingTask {
         for l in 0..<network.layerCount {
             let spec = layout["layer\(l)/w"]!
             var rng = key.fold(UInt64(l)).generator()
-            let w = mlpConfig.initializer.draw(
-                fanIn: spec.shape[0], fanOut: spec.shape[1], scale: mlpConfig.initScale, rng: &rng)
-            p.replaceSubrange(spec.range, with: w)
+            let (fanOut, fanIn) = (spec.shape[0], spec.shape[1])
+            let w = mlpConfig.initializer.draw(fanIn: fanIn, fanOut: fanOut, scale: mlpConfig.initScale, rng: &rng)
+            // draw gives fanIn × fanOut; store its transpose
+            for i in 0..<fanIn {
+                for j in 0..<fanOut { p[spec.offset + j * fanIn + i] = w[i * fanOut + j] }
+            }
         }
         return p
     }
