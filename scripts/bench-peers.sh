@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs `metatrain bench` beside the PyTorch and JAX peer scripts in one session and prints the
-# medians side by side with our ratio to each peer (the machine drifts up to 2× between sessions,
-# so only same-run ratios mean anything).
+# Runs `metatrain bench` (three times, interleaved) beside the PyTorch and JAX peer scripts in one
+# session and prints the medians side by side with our ratio to each peer (the machine drifts up to
+# 2× between sessions, so only same-run ratios mean anything).
 #   PEERS_DIR     the peer scripts (default ../shared/bench/peers)
 #   PEERS_PYTHON  a Python with jax, optax and torch (default $HOME/peers-venv/bin/python;
 #                 set up as in the peers' README)
@@ -19,13 +19,14 @@ sleep 5
 # it down (seen here: our MLP step at 1.35 ms for ~6 s after PyTorch exits, 0.53 ms after).
 (cd "$PEERS_DIR" && "$PEERS_PYTHON" bench_jax.py) > "$out/jax.json" 2>/dev/null
 sleep 15
+.build/release/metatrain bench --json --threads 2 > "$out/metatrain3.json"
 (cd "$PEERS_DIR" && NTHREADS=2 "$PEERS_PYTHON" bench_torch.py) > "$out/torch.json" 2>/dev/null
 sleep 15
 .build/release/metatrain bench --json --threads 2 > "$out/metatrain2.json"
 python3 - "$out" <<'PY'
 import json, sys, os
 d = sys.argv[1]
-ours = [json.load(open(os.path.join(d, f))) for f in ("metatrain.json", "metatrain2.json")]
+ours = [json.load(open(os.path.join(d, f))) for f in ("metatrain.json", "metatrain2.json", "metatrain3.json")]
 jax = json.load(open(os.path.join(d, "jax.json")))
 torch = json.load(open(os.path.join(d, "torch.json")))
 rows = [
@@ -36,8 +37,10 @@ rows = [
 print(f"{'workload':<14}{'metatrain':>11}{'JAX':>9}{'PyTorch':>9}{'vs JAX':>9}{'vs PyTorch':>12}")
 for name, j, t in rows:
     if name not in ours[0]: continue
-    m = sum(o[name]["med"] for o in ours) / len(ours)  # mean of our medians before and after the peers
+    m = sorted(o[name]["med"] for o in ours)[1]  # median of our three runs: before, between and after the peers
     js, ts = j["med"] if j else float("nan"), t["med"] if t else float("nan")
     print(f"{name:<14}{m:>11.3f}{js:>9.3f}{ts:>9.3f}{m/js:>9.2f}{m/ts:>12.2f}")
-print("(medians in ms, 2 threads; PyTorch: fused Adam, best CNN memory format; ratios < 1: metatrain is faster)")
+print("(medians in ms, 2 threads; metatrain: median of 3 runs interleaved with the peers; PyTorch: fused Adam,")
+print(" its faster CNN memory format; ratios < 1: metatrain is faster)")
+print("metatrain runs:", ", ".join(f"{k}={[o[k]['med'] for o in ours]}" for k in ("mlp_step_ms", "cnn_step_ms", "adam_1e6_ms")))
 PY
