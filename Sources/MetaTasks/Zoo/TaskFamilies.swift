@@ -86,6 +86,31 @@ public struct DatasetFamily: Codable, Hashable, Sendable {
     }
 }
 
+/// Draws configs with keys `key.fold(0)`, `key.fold(1)`, … until one's estimated step fits the budget
+/// (after 1000 draws the last one is kept).
+func sampleWithinBudget(key: RandomKey, maxStepMFLOP: Double, _ draw: (inout RandomGenerator) -> TaskConfig) -> TaskConfig {
+    var attempt: UInt64 = 0
+    while true {
+        var rng = key.fold(attempt).generator()
+        let task = draw(&rng)
+        if task.estimatedStepMFLOP <= maxStepMFLOP || attempt >= 1000 { return task }
+        attempt += 1
+    }
+}
+
+/// The ranges the MLP and CNN families share.
+func validateClassifierRanges(
+    activations: WeightedChoice, initializers: WeightedChoice, initScale: SamplingRange,
+    batchSize: SamplingRange, data: DatasetFamily, maxStepMFLOP: Double
+) throws {
+    try activations.validate("activations", as: Activation.self)
+    try initializers.validate("initializers", as: Initializer.self)
+    try initScale.validate("initScale", within: 1e-3...100)
+    try batchSize.validate("batchSize", within: 1...65536)
+    try data.validate("data")
+    guard maxStepMFLOP > 0 else { throw SpecError("maxStepMFLOP", "must be positive") }
+}
+
 /// The dataset kinds a family can generate (files are not sampled).
 public enum GeneratedDatasetKind: String, CaseIterable, Sendable {
     case blobs, spirals, teacherStudent = "teacher_student", glyphs
@@ -125,33 +150,25 @@ public struct MLPFamily: TaskFamily, Hashable {
         maxStepMFLOP: 40)
 
     public func sample(key: RandomKey) -> TaskConfig {
-        var attempt: UInt64 = 0
-        while true {
-            var rng = key.fold(attempt).generator()
+        sampleWithinBudget(key: key, maxStepMFLOP: maxStepMFLOP) { rng in
             let depth = layers.sampleInt(&rng)
-            let config = MLPConfig(
+            return .mlp(MLPConfig(
                 hidden: (0..<depth).map { _ in width.sampleInt(&rng) },
                 activation: Activation(rawValue: activations.sample(&rng))!,
                 initializer: Initializer(rawValue: initializers.sample(&rng))!,
                 initScale: Float(initScale.sample(&rng)),
                 batchSize: batchSize.sampleInt(&rng),
                 dataset: data.sample(&rng),
-                seed: sampleSeed(&rng))
-            let task = TaskConfig.mlp(config)
-            if task.estimatedStepMFLOP <= maxStepMFLOP || attempt >= 1000 { return task }
-            attempt += 1
+                seed: sampleSeed(&rng)))
         }
     }
 
     public func validate() throws {
         try layers.validate("layers", within: 0...8)
         try width.validate("width", within: 1...4096)
-        try activations.validate("activations", as: Activation.self)
-        try initializers.validate("initializers", as: Initializer.self)
-        try initScale.validate("initScale", within: 1e-3...100)
-        try batchSize.validate("batchSize", within: 1...65536)
-        try data.validate("data")
-        guard maxStepMFLOP > 0 else { throw SpecError("maxStepMFLOP", "must be positive") }
+        try validateClassifierRanges(
+            activations: activations, initializers: initializers, initScale: initScale,
+            batchSize: batchSize, data: data, maxStepMFLOP: maxStepMFLOP)
     }
 }
 
@@ -182,23 +199,18 @@ public struct CNNFamily: TaskFamily, Hashable {
         maxStepMFLOP: 60)
 
     public func sample(key: RandomKey) -> TaskConfig {
-        var attempt: UInt64 = 0
-        while true {
-            var rng = key.fold(attempt).generator()
+        sampleWithinBudget(key: key, maxStepMFLOP: maxStepMFLOP) { rng in
             let depth = layers.sampleInt(&rng)
             let chans = (0..<depth).map { _ in channels.sampleInt(&rng) }
             let strideList = (0..<depth).map { _ in Int(strides.sample(&rng))! }
-            let config = CNNConfig(
+            return .cnn(CNNConfig(
                 channels: chans, strides: strideList,
                 activation: Activation(rawValue: activations.sample(&rng))!,
                 initializer: Initializer(rawValue: initializers.sample(&rng))!,
                 initScale: Float(initScale.sample(&rng)),
                 batchSize: batchSize.sampleInt(&rng),
                 dataset: .glyphs(data.sampleGlyphs(&rng, samples: data.samples.sampleInt(&rng), seed: UInt64(rng.int(below: max(1, data.datasetSeeds))))),
-                seed: sampleSeed(&rng))
-            let task = TaskConfig.cnn(config)
-            if task.estimatedStepMFLOP <= maxStepMFLOP || attempt >= 1000 { return task }
-            attempt += 1
+                seed: sampleSeed(&rng)))
         }
     }
 
@@ -208,12 +220,9 @@ public struct CNNFamily: TaskFamily, Hashable {
         guard !strides.weights.isEmpty, strides.weights.keys.allSatisfy({ $0 == "1" || $0 == "2" }) else {
             throw SpecError("strides", "choices must be \"1\" and/or \"2\"")
         }
-        try activations.validate("activations", as: Activation.self)
-        try initializers.validate("initializers", as: Initializer.self)
-        try initScale.validate("initScale", within: 1e-3...100)
-        try batchSize.validate("batchSize", within: 1...65536)
-        try data.validate("data")
-        guard maxStepMFLOP > 0 else { throw SpecError("maxStepMFLOP", "must be positive") }
+        try validateClassifierRanges(
+            activations: activations, initializers: initializers, initScale: initScale,
+            batchSize: batchSize, data: data, maxStepMFLOP: maxStepMFLOP)
     }
 }
 
