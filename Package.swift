@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // metatrain: meta-training learned optimizers on CPU.
-// Dependencies flow one way (DESIGN §9): C kernels / BLAS → MetaCore → MetaTasks → MetaTrainCommands → metatrain.
+// Dependencies flow one way (DESIGN §9): C kernels / BLAS → MetaCore → {MetaTasks, MetaOptimizers} →
+// MetaEvaluation → MetaTrainCommands → metatrain.
 // No unsafeFlags: hot loops live in CKernels with per-function target attributes and run-time dispatch.
 import PackageDescription
 
@@ -10,6 +11,7 @@ let package = Package(
         .executable(name: "metatrain", targets: ["metatrain"]),
         .library(name: "MetaCore", targets: ["MetaCore"]),
         .library(name: "MetaTasks", targets: ["MetaTasks"]),
+        .library(name: "MetaOptimizers", targets: ["MetaOptimizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,16 +26,20 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "MetaCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "MetaTasks", dependencies: ["MetaCore", "CKernels", "CZlib"]),
+        .target(name: "MetaOptimizers", dependencies: ["MetaCore", "CKernels"]),
+        .target(name: "MetaEvaluation", dependencies: ["MetaTasks", "MetaOptimizers"]),
         .target(
             name: "MetaTrainCommands",
             dependencies: [
-                "MetaTasks",
+                "MetaTasks", "MetaOptimizers", "MetaEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "metatrain", dependencies: ["MetaTrainCommands"]),
-        .target(name: "TestSupport", dependencies: ["MetaCore", "MetaTasks"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MetaCore", "MetaTasks", "MetaOptimizers"], path: "Tests/TestSupport"),
         .testTarget(name: "MetaCoreTests", dependencies: ["MetaCore", "TestSupport"]),
         .testTarget(name: "MetaTasksTests", dependencies: ["MetaTasks", "TestSupport"]),
+        .testTarget(name: "MetaOptimizersTests", dependencies: ["MetaOptimizers", "TestSupport"]),
+        .testTarget(name: "MetaEvaluationTests", dependencies: ["MetaEvaluation", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["MetaTrainCommands", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,109 @@
+// Training one task with one optimizer: the loop `optimize`, `compare` and meta-training evaluations
+// share. Initialization and minibatches depend only on the seed, so every optimizer sees the same
+// starting point and the same batches (common random numbers make comparisons fair).
+
+import Foundation
+import MetaCore
+import MetaOptimizers
+import MetaTasks
+
+/// One point of a training curve.
+public struct CurvePoint: Codable, Hashable, Sendable {
+    /// Steps taken before this point (0 = at initialization).
+    public var step: Int
+    /// Minibatch training loss at this point (before the step's update); NaN at the final point.
+    public var trainLoss: Float
+    /// Whole-split losses, at evaluation points only.
+    public var validationLoss: Float?
+    public var testLoss: Float?
+
+    public init(step: Int, trainLoss: Float, validationLoss: Float? = nil, testLoss: Float? = nil) {
+        self.step = step
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.testLoss = testLoss
+    }
+}
+
+/// The outcome of one (task, optimizer, seed) run.
+public struct RunResult: Codable, Sendable {
+    public var task: String
+    public var family: String
+    public var optimizer: String
+    public var seed: UInt64
+    public var steps: Int
+    /// Every step's minibatch loss, with validation/test losses at evaluation points.
+    public var curve: [CurvePoint]
+    public var finalTrain: TaskEvaluation
+    public var finalValidation: TaskEvaluation
+    public var finalTest: TaskEvaluation
+    /// The task's normalizer applied to the final test loss (the cap when it is not finite).
+    public var normalizedTestLoss: Float
+    public var normalizedValidationLoss: Float
+    /// The training loss became NaN or infinite; the run stopped there.
+    public var diverged: Bool
+    public var seconds: Double
+}
+
+public enum InnerTraining {
+    /// Keys of a run: the initialization and the batch of step t.
+    public static func initKey(seed: UInt64) -> RandomKey { RandomKey(seed: seed).fold("init") }
+    public static func batchKey(seed: UInt64, step: Int) -> RandomKey { RandomKey(seed: seed).fold("batches").fold(UInt64(step)) }
+
+    /// Trains `task` for `steps` steps with `optimizer`, evaluating validation and test losses every
+    /// `evaluateEvery` steps and at the end. `onStep` is called after each step with the step count.
+    public static func run<O: Optimizer>(
+        _ optimizer: O, task: TrainingTask, taskName: String, optimizerName: String,
+        steps: Int, seed: UInt64, evaluateEvery: Int? = nil, onStep: ((Int) -> Void)? = nil
+    ) -> RunResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let every = max(1, evaluateEvery ?? max(1, steps / 20))
+        var parameters = task.initialParameters(key: initKey(seed: seed))
+        var state = optimizer.initialState(parameters: parameters, layout: task.layout)
+        var gradient = [Float](repeating: 0, count: parameters.count)
+        var curve: [CurvePoint] = []
+        curve.reserveCapacity(steps + 1)
+        var diverged = false
+        var context = StepContext(step: 0, totalSteps: steps, layout: task.layout)
+        for t in 0..<steps {
+            let loss = task.lossAndGradient(parameters, gradient: &gradient, key: batchKey(seed: seed, step: t))
+            var point = CurvePoint(step: t, trainLoss: loss)
+            if t % every == 0 {
+                point.validationLoss = task.evaluate(parameters, split: .validation).loss
+                point.testLoss = task.evaluate(parameters, split: .test).loss
+            }
+            curve.append(point)
+            if !loss.isFinite || !gradient.allSatisfy(\.isFinite) {
+                diverged = true
+                break
+            }
+            context.step = t
+            context.loss = loss
+            optimizer.step(&parameters, gradient: &gradient, state: &state, context: context)
+            onStep?(t + 1)
+        }
+        let train = task.evaluate(parameters, split: .train)
+        let validation = task.evaluate(parameters, split: .validation)
+        let test = task.evaluate(parameters, split: .test)
+        if !diverged && !(train.loss.isFinite && validation.loss.isFinite && test.loss.isFinite) { diverged = true }
+        let taken = diverged ? (curve.last?.step ?? 0) : steps
+        curve.append(CurvePoint(step: taken, trainLoss: .nan, validationLoss: validation.loss, testLoss: test.loss))
+        return RunResult(
+            task: taskName, family: task.config.family.rawValue, optimizer: optimizerName, seed: seed,
+            steps: steps, curve: curve, finalTrain: train, finalValidation: validation, finalTest: test,
+            normalizedTestLoss: task.normalizer(test.loss), normalizedValidationLoss: task.normalizer(validation.loss),
+            diverged: diverged, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+
+    /// The same for an optimizer known only as an existential.
+    public static func run(
+        _ optimizer: any Optimizer, task: TrainingTask, taskName: String, optimizerName: String,
+        steps: Int, seed: UInt64, evaluateEvery: Int? = nil, onStep: ((Int) -> Void)? = nil
+    ) -> RunResult {
+        func open<O: Optimizer>(_ o: O) -> RunResult {
+            run(o, task: task, taskName: taskName, optimizerName: optimizerName, steps: steps, seed: seed,
+                evaluateEvery: evaluateEvery, onStep: onStep)
+        }
+        return open(optimizer)
+    }
+}

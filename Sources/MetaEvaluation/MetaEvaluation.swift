@@ -1,0 +1,1 @@
+// Running optimizers on tasks and reporting the results.

@@ -1,0 +1,98 @@
+// The optimizer protocol, in optax's manner: an optimizer is a value; its state is a typed value the
+// caller threads through (so it can be checkpointed, perturbed and compared); `update` turns a
+// gradient into the step to add to the parameters. Hand-designed optimizers, learned optimizers and
+// evolved programs all conform, and are scored by the same evaluation code.
+
+import MetaCore
+
+/// What an optimizer may know about a step besides the gradient.
+public struct StepContext: Sendable {
+    /// Updates already applied before this one (0 on the first call): optax's `count`.
+    public var step: Int
+    /// Total steps planned for the run, when known (schedules decay over it).
+    public var totalSteps: Int?
+    /// Training loss at the current parameters (learned optimizers read it).
+    public var loss: Float?
+    /// A validation loss, when the caller measures one (learned optimizers may read it).
+    public var validationLoss: Float?
+    /// The named tensors of the flat parameter vector (per-tensor rules such as Adafactor need it).
+    public var layout: ParameterLayout
+
+    public init(step: Int, totalSteps: Int? = nil, loss: Float? = nil, validationLoss: Float? = nil, layout: ParameterLayout) {
+        self.step = step
+        self.totalSteps = totalSteps
+        self.loss = loss
+        self.validationLoss = validationLoss
+        self.layout = layout
+    }
+}
+
+/// A gradient transformation with typed state.
+public protocol Optimizer: Sendable {
+    associatedtype State: Codable & Sendable
+
+    /// Fresh state for these parameters.
+    func initialState(parameters: [Float], layout: ParameterLayout) -> State
+
+    /// On entry `updates` holds the gradient; on exit, the step to *add* to the parameters
+    /// (optax: `updates, state = opt.update(grads, state, params)`; descent rules negate).
+    func update(_ updates: inout [Float], state: inout State, parameters: [Float], context: StepContext)
+}
+
+extension Optimizer {
+    /// One step: `parameters += update(gradient)`. `gradient` is consumed (it holds the update after).
+    public func step(_ parameters: inout [Float], gradient: inout [Float], state: inout State, context: StepContext) {
+        update(&gradient, state: &state, parameters: parameters, context: context)
+        Kernels.axpy(1, gradient, &parameters)
+    }
+}
+
+/// Applies `first` then `second` (optax's `chain`).
+public struct Chain<First: Optimizer, Second: Optimizer>: Optimizer {
+    public struct State: Codable, Sendable {
+        public var first: First.State
+        public var second: Second.State
+    }
+
+    public let first: First
+    public let second: Second
+
+    public init(_ first: First, _ second: Second) {
+        self.first = first
+        self.second = second
+    }
+
+    public func initialState(parameters: [Float], layout: ParameterLayout) -> State {
+        State(first: first.initialState(parameters: parameters, layout: layout),
+              second: second.initialState(parameters: parameters, layout: layout))
+    }
+
+    public func update(_ updates: inout [Float], state: inout State, parameters: [Float], context: StepContext) {
+        first.update(&updates, state: &state.first, parameters: parameters, context: context)
+        second.update(&updates, state: &state.second, parameters: parameters, context: context)
+    }
+}
+
+/// Chains two optimizers known only as existentials.
+public func chain(_ first: any Optimizer, _ second: any Optimizer) -> any Optimizer {
+    func make<A: Optimizer, B: Optimizer>(_ a: A, _ b: B) -> any Optimizer { Chain(a, b) }
+    return make(first, second)
+}
+
+/// A state-free transformation.
+public struct EmptyState: Codable, Sendable, Equatable {
+    public init() {}
+}
+
+/// `updates *= factor` (optax's `scale`).
+public struct Scale: Optimizer {
+    public var factor: Float
+    public init(_ factor: Float) { self.factor = factor }
+    public func initialState(parameters: [Float], layout: ParameterLayout) -> EmptyState { EmptyState() }
+    public func update(_ updates: inout [Float], state: inout EmptyState, parameters: [Float], context: StepContext) {
+        let f = factor
+        updates.withUnsafeMutableBufferPointer { u in
+            for i in u.indices { u[i] *= f }
+        }
+    }
+}
