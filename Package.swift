@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["MetaCore", "MetaTasks", "MetaOptimizers"], path: "Tests/TestSupport"),
         .testTarget(name: "MetaCoreTests", dependencies: ["MetaCore", "TestSupport"]),
         .testTarget(name: "MetaTasksTests", dependencies: ["MetaTasks", "TestSupport"]),
-        .testTarget(name: "MetaOptimizersTests", dependencies: ["MetaOptimizers", "TestSupport"]),
+        .testTarget(name: "MetaOptimizersTests", dependencies: ["MetaOptimizers", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MetaEvaluationTests", dependencies: ["MetaEvaluation", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["MetaTrainCommands", "TestSupport"]),
     ],

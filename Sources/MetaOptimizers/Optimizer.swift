@@ -3,6 +3,7 @@
 // gradient into the step to add to the parameters. Hand-designed optimizers, learned optimizers and
 // evolved programs all conform, and are scored by the same evaluation code.
 
+import CKernels
 import MetaCore
 
 /// What an optimizer may know about a step besides the gradient.
@@ -37,6 +38,15 @@ public protocol Optimizer: Sendable {
     /// On entry `updates` holds the gradient; on exit, the step to *add* to the parameters
     /// (optax: `updates, state = opt.update(grads, state, params)`; descent rules negate).
     func update(_ updates: inout [Float], state: inout State, parameters: [Float], context: StepContext)
+
+    /// The parameters to evaluate (and to report) given the ones the caller steps. They are the same
+    /// for every optimizer except those that keep a second copy of the weights: `Lookahead` returns
+    /// its slow weights (the caller's parameters are its fast weights, where gradients are taken).
+    func evaluationParameters(_ parameters: [Float], state: State) -> [Float]
+}
+
+extension Optimizer {
+    public func evaluationParameters(_ parameters: [Float], state: State) -> [Float] { parameters }
 }
 
 extension Optimizer {
@@ -71,6 +81,10 @@ public struct Chain<First: Optimizer, Second: Optimizer>: Optimizer {
         first.update(&updates, state: &state.first, parameters: parameters, context: context)
         second.update(&updates, state: &state.second, parameters: parameters, context: context)
     }
+
+    public func evaluationParameters(_ parameters: [Float], state: State) -> [Float] {
+        second.evaluationParameters(first.evaluationParameters(parameters, state: state.first), state: state.second)
+    }
 }
 
 /// Chains two optimizers known only as existentials.
@@ -90,9 +104,7 @@ public struct Scale: Optimizer {
     public init(_ factor: Float) { self.factor = factor }
     public func initialState(parameters: [Float], layout: ParameterLayout) -> EmptyState { EmptyState() }
     public func update(_ updates: inout [Float], state: inout EmptyState, parameters: [Float], context: StepContext) {
-        let f = factor
-        updates.withUnsafeMutableBufferPointer { u in
-            for i in u.indices { u[i] *= f }
-        }
+        guard !updates.isEmpty else { return }
+        updates.withUnsafeMutableBufferPointer { u in mt_opt_scale(u.count, u.baseAddress!, factor) }
     }
 }

@@ -1,6 +1,7 @@
 // Names → optimizers. Every hand-designed optimizer is built from an `OptimizerSpec` here; unknown
 // names and keys are errors that list the valid ones. Settings every optimizer accepts (schedules and
-// clipping) are applied around it by `OptimizerRegistry.make`.
+// clipping) are applied around it by `OptimizerRegistry.make`. Defaults follow optax, or PyTorch where
+// optax has none (a learning rate), and each entry's summary states the rule.
 
 import MetaCore
 
@@ -59,6 +60,16 @@ public struct SpecSettings {
         return t
     }
 
+    /// The first of several spellings of one setting that is present (`k` or `sync_period`), or nil;
+    /// two at once is an error.
+    public func alias(_ keys: [String]) throws -> String? {
+        let present = keys.filter { spec[$0] != nil }
+        guard present.count <= 1 else {
+            throw error(present[1], "'\(present[0])' and '\(present[1])' are the same setting; give one")
+        }
+        return present.first
+    }
+
     /// A nested optimizer spec (`inner=adam` or `inner=[adam:lr=1e-3]`).
     public func spec(_ key: String, default fallback: String) throws -> OptimizerSpec {
         guard let v = spec[key] else { return try OptimizerSpec.parse(fallback) }
@@ -76,12 +87,17 @@ public struct OptimizerEntry: Sendable {
     public var summary: String
     /// The keys it accepts (besides the common ones) with their defaults, for help texts.
     public var keys: [(key: String, defaultValue: String)]
+    /// The entry applies the common keys itself (Lookahead applies them to its inner optimizer, so
+    /// a schedule scales the inner step and not the synchronisation jump).
+    public var handlesCommonKeys: Bool
     public var build: @Sendable (SpecSettings) throws -> any Optimizer
 
-    public init(name: String, summary: String, keys: [(key: String, defaultValue: String)], build: @escaping @Sendable (SpecSettings) throws -> any Optimizer) {
+    public init(name: String, summary: String, keys: [(key: String, defaultValue: String)], handlesCommonKeys: Bool = false,
+                build: @escaping @Sendable (SpecSettings) throws -> any Optimizer) {
         self.name = name
         self.summary = summary
         self.keys = keys
+        self.handlesCommonKeys = handlesCommonKeys
         self.build = build
     }
 }
@@ -89,6 +105,16 @@ public struct OptimizerEntry: Sendable {
 public enum OptimizerRegistry {
     /// Keys every optimizer accepts; they wrap it with clipping and a learning-rate schedule.
     public static let commonKeys = ["clip_norm", "clip", "schedule", "warmup", "decay_steps", "final_scale"]
+
+    /// The common keys with their defaults and meaning, for help texts.
+    public static let commonKeyHelp: [(key: String, defaultValue: String, meaning: String)] = [
+        ("clip", "none", "clip each gradient element to [-X, X] before the rule"),
+        ("clip_norm", "none", "rescale the gradient to global L2 norm <= X before the rule"),
+        ("schedule", "constant", "constant | warmup | cosine | warmup_cosine: multiplies the update after the rule"),
+        ("warmup", "-", "warm-up steps N (warmup, warmup_cosine): factor (t+1)/N"),
+        ("decay_steps", "run length", "steps of the cosine decay, warm-up included (cosine, warmup_cosine)"),
+        ("final_scale", "0", "the cosine's final factor (cosine, warmup_cosine)"),
+    ]
 
     /// The hand-designed optimizers, by name.
     nonisolated(unsafe) public static var entries: [OptimizerEntry] = builtInEntries
@@ -101,22 +127,150 @@ public enum OptimizerRegistry {
                 "unknown optimizer; valid names: \(entries.map(\.name).joined(separator: ", "))")
         }
         let settings = try SpecSettings(spec, allowed: entry.keys.map(\.key) + commonKeys)
-        return try wrapCommon(try entry.build(settings), settings: settings)
+        let optimizer = try entry.build(settings)
+        return entry.handlesCommonKeys ? optimizer : try wrapCommon(optimizer, settings: settings)
     }
 
     /// Parses and builds.
     public static func make(_ text: String) throws -> any Optimizer { try make(OptimizerSpec.parse(text)) }
 
-    /// Applies the common keys. PLACEHOLDER: the optimizers work fills this in (clipping before the
-    /// rule, schedule scaling after it).
-    static func wrapCommon(_ optimizer: any Optimizer, settings: SpecSettings) throws -> any Optimizer {
-        optimizer
+    /// Applies the common keys: `clip` (per element) then `clip_norm` (global) before the rule, the
+    /// schedule's factor after it (so it multiplies the learning rate).
+    public static func wrapCommon(_ optimizer: any Optimizer, settings: SpecSettings) throws -> any Optimizer {
+        var result = optimizer
+        if let schedule = try schedule(settings), schedule != .constant {
+            result = chain(result, ScaleByLearningRate(1, schedule: schedule, flipSign: false))
+        }
+        if settings.spec["clip_norm"] != nil {
+            result = chain(ClipByGlobalNorm(try settings.float("clip_norm", default: 1, in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)), result)
+        }
+        if settings.spec["clip"] != nil {
+            result = chain(Clip(try settings.float("clip", default: 1, in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)), result)
+        }
+        return result
     }
 
-    /// PLACEHOLDER: the optimizers work replaces this list.
+    /// The schedule the common keys describe (nil when none of them is given).
+    public static func schedule(_ s: SpecSettings) throws -> Schedule? {
+        let name = try s.choice("schedule", default: "constant", from: ["constant", "warmup", "cosine", "warmup_cosine"])
+        let usesWarmup = name == "warmup" || name == "warmup_cosine"
+        let usesCosine = name == "cosine" || name == "warmup_cosine"
+        if s.spec["warmup"] != nil && !usesWarmup { throw s.error("warmup", "needs schedule=warmup or schedule=warmup_cosine") }
+        for key in ["decay_steps", "final_scale"] where s.spec[key] != nil && !usesCosine {
+            throw s.error(key, "needs schedule=cosine or schedule=warmup_cosine")
+        }
+        if usesWarmup && s.spec["warmup"] == nil { throw s.error("warmup", "schedule=\(name) needs warmup=N (steps)") }
+        let warmup = try s.int("warmup", default: 1, in: 1...Int.max)
+        let decaySteps = s.spec["decay_steps"] == nil ? nil : try s.int("decay_steps", default: 1, in: 1...Int.max)
+        let finalScale = try s.float("final_scale", default: 0, in: 0...Float.greatestFiniteMagnitude)
+        switch name {
+        case "warmup": return .warmup(steps: warmup)
+        case "cosine": return .cosine(decaySteps: decaySteps, finalScale: finalScale)
+        case "warmup_cosine":
+            if let d = decaySteps, d <= warmup {
+                throw s.error("decay_steps", "\(d) must exceed warmup=\(warmup) (decay_steps counts the warm-up)")
+            }
+            return .warmupCosine(warmupSteps: warmup, decaySteps: decaySteps, finalScale: finalScale)
+        default: return s.spec["schedule"] == nil ? nil : .constant
+        }
+    }
+
+    /// Names, summaries and keys with defaults, for `--help` texts.
+    public static func helpText() -> String {
+        var lines = ["Optimizers (NAME[:key=value,...]; nested specs in brackets, e.g. lookahead:k=5,inner=[adam:lr=3e-4]):"]
+        let width = (entries.map(\.name.count).max() ?? 0) + 2
+        for e in entries {
+            lines.append("  " + e.name.padding(toLength: width, withPad: " ", startingAt: 0) + e.summary)
+            if !e.keys.isEmpty {
+                lines.append(String(repeating: " ", count: width + 2) + e.keys.map { "\($0.key)=\($0.defaultValue)" }.joined(separator: ", "))
+            }
+        }
+        lines.append("Keys every optimizer accepts:")
+        let keyWidth = (commonKeyHelp.map { $0.key.count + $0.defaultValue.count + 1 }.max() ?? 0) + 2
+        for k in commonKeyHelp {
+            lines.append("  " + "\(k.key)=\(k.defaultValue)".padding(toLength: keyWidth, withPad: " ", startingAt: 0) + k.meaning)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static let positive = Float.leastNormalMagnitude...Float.greatestFiniteMagnitude
+    static let nonNegative: ClosedRange<Float> = 0...Float.greatestFiniteMagnitude
+    static let unit: ClosedRange<Float> = 0...1
+
+    static func learningRate(_ s: SpecSettings, _ fallback: Float) throws -> Float {
+        try s.float("lr", default: fallback, in: 0...1e6)
+    }
+
     static let builtInEntries: [OptimizerEntry] = [
-        OptimizerEntry(name: "sgd", summary: "plain gradient descent: p ← p − lr·g", keys: [("lr", "0.01")]) { s in
-            Scale(-(try s.float("lr", default: 0.01, in: 0...1e6)))
+        OptimizerEntry(name: "sgd", summary: "gradient descent: p <- p - lr*g", keys: [("lr", "0.01")]) { s in
+            ScaleByLearningRate(try learningRate(s, 0.01))
+        },
+        OptimizerEntry(name: "momentum", summary: "heavy-ball momentum (optax trace, no dampening): m <- g + momentum*m; p <- p - lr*m",
+                       keys: [("lr", "0.01"), ("momentum", "0.9")]) { s in
+            Trace(decay: try s.float("momentum", default: 0.9, in: unit), nesterov: false, scale: -(try learningRate(s, 0.01)))
+        },
+        OptimizerEntry(name: "nesterov", summary: "Nesterov momentum: m <- g + momentum*m; p <- p - lr*(g + momentum*m)",
+                       keys: [("lr", "0.01"), ("momentum", "0.9")]) { s in
+            Trace(decay: try s.float("momentum", default: 0.9, in: unit), nesterov: true, scale: -(try learningRate(s, 0.01)))
+        },
+        OptimizerEntry(name: "rmsprop", summary: "RMSProp: v <- decay*v + (1-decay)*g^2; p <- p - lr*g/(sqrt(v)+eps) (eps inside the root with eps_in_sqrt=true)",
+                       keys: [("lr", "0.01"), ("decay", "0.9"), ("eps", "1e-8"), ("eps_in_sqrt", "false"), ("initial_scale", "0")]) { s in
+            ScaleByRMS(decay: try s.float("decay", default: 0.9, in: unit), epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
+                       epsInSqrt: try s.bool("eps_in_sqrt", default: false), initialScale: try s.float("initial_scale", default: 0, in: nonNegative),
+                       scale: -(try learningRate(s, 0.01)))
+        },
+        OptimizerEntry(name: "adagrad", summary: "Adagrad: s <- s + g^2; p <- p - lr*g/sqrt(s+eps)",
+                       keys: [("lr", "0.01"), ("initial_accumulator_value", "0.1"), ("eps", "1e-7")]) { s in
+            ScaleByRSS(initialAccumulatorValue: try s.float("initial_accumulator_value", default: 0.1, in: nonNegative),
+                       epsilon: try s.float("eps", default: 1e-7, in: nonNegative), scale: -(try learningRate(s, 0.01)))
+        },
+        OptimizerEntry(name: "adam", summary: "Adam, bias-corrected, eps outside the root: p <- p - lr*mhat/(sqrt(vhat)+eps)",
+                       keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "0.999"), ("eps", "1e-8")]) { s in
+            ScaleByAdam(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 0.999, in: unit),
+                        epsilon: try s.float("eps", default: 1e-8, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
+        },
+        OptimizerEntry(name: "adamw", summary: "AdamW, decoupled weight decay: p <- p - lr*(adam + weight_decay*p)",
+                       keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "0.999"), ("eps", "1e-8"), ("weight_decay", "1e-4")]) { s in
+            ScaleByAdam(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 0.999, in: unit),
+                        epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
+                        weightDecay: try s.float("weight_decay", default: 1e-4, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
+        },
+        OptimizerEntry(name: "lion", summary: "Lion: p <- p - lr*(sign(b1*m + (1-b1)*g) + weight_decay*p); m <- b2*m + (1-b2)*g",
+                       keys: [("lr", "1e-4"), ("b1", "0.9"), ("b2", "0.99"), ("weight_decay", "1e-3")]) { s in
+            ScaleByLion(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 0.99, in: unit),
+                        weightDecay: try s.float("weight_decay", default: 1e-3, in: nonNegative), scale: -(try learningRate(s, 1e-4)))
+        },
+        OptimizerEntry(name: "adafactor", summary: "Adafactor (optax): factored second moments per tensor, decay 1-t^-decay_rate, update RMS clipped; no momentum",
+                       keys: [("lr", "1e-2"), ("min_dim_size_to_factor", "128"), ("decay_rate", "0.8"), ("decay_offset", "0"),
+                              ("clipping_threshold", "1 (0 = none)"), ("eps", "1e-30"), ("multiply_by_parameter_scale", "false"), ("factored", "true")]) { s in
+            let threshold = try s.float("clipping_threshold", default: 1, in: nonNegative)
+            return ScaleByAdafactor(
+                minDimSizeToFactor: try s.int("min_dim_size_to_factor", default: 128, in: 1...Int.max),
+                decayRate: try s.float("decay_rate", default: 0.8, in: 0...Float.greatestFiniteMagnitude),
+                decayOffset: try s.int("decay_offset", default: 0, in: 0...Int.max),
+                epsilon: try s.float("eps", default: 1e-30, in: nonNegative),
+                clippingThreshold: threshold == 0 ? nil : threshold,
+                multiplyByParameterScale: try s.bool("multiply_by_parameter_scale", default: false),
+                factored: try s.bool("factored", default: true), scale: -(try learningRate(s, 1e-2)))
+        },
+        OptimizerEntry(name: "adax", summary: "AdaX: m <- b1*m + (1-b1)*g; v <- (1+b2)*v + b2*g^2; p <- p - lr*sqrt((1+b2)^t-1)*m/(sqrt(v)+eps)",
+                       keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "1e-4"), ("eps", "1e-8")]) { s in
+            ScaleByAdaX(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 1e-4, in: positive),
+                        epsilon: try s.float("eps", default: 1e-8, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
+        },
+        OptimizerEntry(name: "lookahead", summary: "Lookahead around any optimizer: every k steps slow += alpha*(fast - slow), fast = slow",
+                       keys: [("k", "5"), ("sync_period", "= k"), ("alpha", "0.5"), ("slow_step_size", "= alpha"), ("inner", "adam")],
+                       handlesCommonKeys: true) { s in
+            let k = try s.int(try s.alias(["k", "sync_period"]) ?? "k", default: 5, in: 1...Int.max)
+            let alpha = try s.float(try s.alias(["alpha", "slow_step_size"]) ?? "alpha", default: 0.5, in: unit)
+            let innerSpec = try s.spec("inner", default: "adam")
+            let inner: any Optimizer
+            do {
+                inner = try make(innerSpec)
+            } catch let e as SpecError {
+                throw SpecError("optimizer '\(s.spec.name)', key 'inner': \(e.location)", e.message)
+            }
+            return lookahead(try wrapCommon(inner, settings: s), syncPeriod: k, slowStepSize: alpha)
         },
     ]
 }

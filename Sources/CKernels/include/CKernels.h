@@ -107,6 +107,47 @@ void mt_mean_pool_forward(size_t n, size_t pixels, size_t c, const float *restri
 void mt_mean_pool_backward(size_t n, size_t pixels, size_t c, const float *restrict dpooled,
                            float *restrict dx);
 
+// ---- Hand-designed optimizers (optimizers.c). On entry u holds the gradient; on exit the update
+// scale·direction (scale carries −lr for descent). Moment buffers are updated in place.
+
+/// Adam (optax's scale_by_adam; eps outside the square root), with optional decoupled weight decay:
+/// m ← b1·m + (1−b1)·g; v ← b2·v + (1−b2)·g²; u ← scale·((m/c1)/(sqrt(v/c2)+eps) + weight_decay·p),
+/// c1 = 1−b1^t, c2 = 1−b2^t. p may be NULL when weight_decay is 0.
+void mt_opt_adam(size_t n, float *restrict u, const float *restrict p, float *restrict m,
+                 float *restrict v, float b1, float b2, float eps, float c1, float c2,
+                 float weight_decay, float scale);
+
+/// RMSProp without momentum (optax's scale_by_rms): v ← decay·v + (1−decay)·g²;
+/// u ← scale·g/sqrt(v+eps) if eps_in_sqrt, else scale·g/(sqrt(v)+eps).
+void mt_opt_rms(size_t n, float *restrict u, float *restrict v, float decay, float eps,
+                int eps_in_sqrt, float scale);
+
+/// Adagrad (optax's scale_by_rss): s ← s + g²; u ← scale·g/sqrt(s+eps) where s > 0, else 0.
+void mt_opt_rss(size_t n, float *restrict u, float *restrict s, float eps, float scale);
+
+/// Momentum (optax's trace): t ← g + decay·t; u ← scale·t, or scale·(g + decay·t) with nesterov.
+void mt_opt_trace(size_t n, float *restrict u, float *restrict t, float decay, int nesterov,
+                  float scale);
+
+/// Lion (optax's scale_by_lion + add_decayed_weights): u ← scale·(sign(b1·m + (1−b1)·g) + wd·p);
+/// m ← b2·m + (1−b2)·g. p may be NULL (no weight decay).
+void mt_opt_lion(size_t n, float *restrict u, const float *restrict p, float *restrict m,
+                 float b1, float b2, float weight_decay, float scale);
+
+/// AdaX's moments: m ← b1·m + (1−b1)·g; v ← (1+b2)·v + b2·g²; u ← scale·m/(sqrt(v)+eps)
+/// (the caller folds lr·sqrt((1+b2)^t − 1) into scale).
+void mt_opt_adax(size_t n, float *restrict u, float *restrict m, float *restrict v, float b1,
+                 float b2, float eps, float scale);
+
+/// u ← a·u + b·p
+void mt_opt_scale_add(size_t n, float *restrict u, const float *restrict p, float a, float b);
+
+/// u ← a·u
+void mt_opt_scale(size_t n, float *u, float a);
+
+/// u ← min(max(u, lo), hi)
+void mt_opt_clip(size_t n, float *u, float lo, float hi);
+
 #ifdef __cplusplus
 }
 #endif

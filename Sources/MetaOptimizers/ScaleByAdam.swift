@@ -1,0 +1,64 @@
+// Adam's rescaling as a block (optax's scale_by_adam), with an optional fused tail so that `adam` and
+// `adamw` are one vectorized pass (mt_opt_adam).
+
+import CKernels
+import Foundation
+import MetaCore
+
+/// Adam's moments: `mu` (first) and `nu` (second), one per parameter.
+public struct ScaleByAdamState: Codable, Sendable, Equatable {
+    public var mu: [Float]
+    public var nu: [Float]
+}
+
+/// Rescales by Adam's bias-corrected moments (Kingma & Ba 2015, arXiv 1412.6980), optax's
+/// `scale_by_adam` with ε outside the square root:
+///
+///     m ← β₁·m + (1−β₁)·g          v ← β₂·v + (1−β₂)·g²          t = context.step + 1
+///     m̂ = m / (1−β₁ᵗ)              v̂ = v / (1−β₂ᵗ)
+///     u = scale · (m̂ / (√v̂ + ε) + λ·p)
+///
+/// with β₁ = `beta1`, β₂ = `beta2`, ε = `epsilon`. The fused tail (`weightDecay` λ and `scale`)
+/// equals `Chain(ScaleByAdam(…), Chain(AddDecayedWeights(λ), Scale(scale)))`: `adam` is
+/// `scale = −lr, λ = 0`, AdamW (Loshchilov & Hutter 2019, arXiv 1711.05101) is `scale = −lr, λ > 0`
+/// (decoupled decay: p ← p − lr·(adam + λ·p)).
+public struct ScaleByAdam: Optimizer {
+    public typealias State = ScaleByAdamState
+
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    public var weightDecay: Float
+    public var scale: Float
+
+    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0, scale: Float = 1) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.scale = scale
+    }
+
+    public func initialState(parameters: [Float], layout: ParameterLayout) -> State {
+        State(mu: [Float](repeating: 0, count: parameters.count), nu: [Float](repeating: 0, count: parameters.count))
+    }
+
+    public func update(_ updates: inout [Float], state: inout State, parameters: [Float], context: StepContext) {
+        precondition(updates.count == state.mu.count, "ScaleByAdam: \(updates.count) updates for a state of \(state.mu.count)")
+        guard !updates.isEmpty else { return }
+        let t = Double(context.step + 1)
+        let c1 = Float(1 - Foundation.pow(Double(beta1), t))
+        let c2 = Float(1 - Foundation.pow(Double(beta2), t))
+        let n = updates.count
+        updates.withUnsafeMutableBufferPointer { u in
+            state.mu.withUnsafeMutableBufferPointer { m in
+                state.nu.withUnsafeMutableBufferPointer { v in
+                    parameters.withUnsafeBufferPointer { p in
+                        mt_opt_adam(n, u.baseAddress!, weightDecay == 0 ? nil : p.baseAddress!, m.baseAddress!, v.baseAddress!,
+                                    beta1, beta2, epsilon, c1, c2, weightDecay, scale)
+                    }
+                }
+            }
+        }
+    }
+}
