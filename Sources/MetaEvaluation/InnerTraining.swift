@@ -70,8 +70,10 @@ public enum InnerTraining {
             let loss = task.lossAndGradient(parameters, gradient: &gradient, key: batchKey(seed: seed, step: t))
             var point = CurvePoint(step: t, trainLoss: loss)
             if t % every == 0 {
-                point.validationLoss = task.evaluate(parameters, split: .validation).loss
-                point.testLoss = task.evaluate(parameters, split: .test).loss
+                // What the optimizer would hand back now (Lookahead: its slow weights).
+                let shown = optimizer.evaluationParameters(parameters, state: state)
+                point.validationLoss = task.evaluate(shown, split: .validation).loss
+                point.testLoss = task.evaluate(shown, split: .test).loss
             }
             curve.append(point)
             if !loss.isFinite || !gradient.allSatisfy(\.isFinite) {
@@ -83,9 +85,10 @@ public enum InnerTraining {
             optimizer.step(&parameters, gradient: &gradient, state: &state, context: context)
             onStep?(t + 1)
         }
-        let train = task.evaluate(parameters, split: .train)
-        let validation = task.evaluate(parameters, split: .validation)
-        let test = task.evaluate(parameters, split: .test)
+        let final = optimizer.evaluationParameters(parameters, state: state)
+        let train = task.evaluate(final, split: .train)
+        let validation = task.evaluate(final, split: .validation)
+        let test = task.evaluate(final, split: .test)
         if !diverged && !(train.loss.isFinite && validation.loss.isFinite && test.loss.isFinite) { diverged = true }
         let taken = diverged ? (curve.last?.step ?? 0) : steps
         curve.append(CurvePoint(step: taken, trainLoss: .nan, validationLoss: validation.loss, testLoss: test.loss))

@@ -259,7 +259,7 @@ public enum OptimizerRegistry {
                         epsilon: try s.float("eps", default: 1e-8, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
         },
         OptimizerEntry(name: "lookahead", summary: "Lookahead around any optimizer: every k steps slow += alpha*(fast - slow), fast = slow",
-                       keys: [("k", "5"), ("sync_period", "= k"), ("alpha", "0.5"), ("slow_step_size", "= alpha"), ("inner", "adam")],
+                       keys: [("k", "5"), ("sync_period", "(same as k)"), ("alpha", "0.5"), ("slow_step_size", "(same as alpha)"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
             let k = try s.int(try s.alias(["k", "sync_period"]) ?? "k", default: 5, in: 1...Int.max)
             let alpha = try s.float(try s.alias(["alpha", "slow_step_size"]) ?? "alpha", default: 0.5, in: unit)

@@ -47,3 +47,36 @@ final class OptimizeCommandTests: XCTestCase {
         XCTAssertTrue(r.err.contains("nope.json"), r.err)
     }
 }
+
+final class ReplayCommandTests: XCTestCase {
+    func testSharedReferenceReplaysWithinFloat32Tolerance() throws {
+        let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/optimizer-trajectories.json")
+        guard FileManager.default.fileExists(atPath: shared.path) else { throw XCTSkip("shared/ is not beside the checkout") }
+        let r = try metatrain(["replay", shared.path])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        for name in ["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw", "lion", "adafactor", "lookahead_adam"] {
+            XCTAssertTrue(r.out.contains(name), "\(name) missing: \(r.out)")
+        }
+        XCTAssertTrue(r.out.contains("10 passed, 0 failed"), r.out)
+    }
+
+    func testAFailingCaseGivesANonZeroExit() throws {
+        // An Adam trajectory whose recorded parameters are off by 1% at step 2.
+        let json = """
+        {"cases": [{"optimizer": "adam", "hyper": {"lr": 0.1, "b1": 0.9, "b2": 0.999, "eps": 1e-8},
+          "shapes": {"w": [2]}, "params0": {"w": [1.0, -1.0]},
+          "grads": [{"w": [0.5, -0.25]}, {"w": [0.5, -0.25]}],
+          "params": [{"w": [0.9, -0.9]}, {"w": [0.808, -0.8]}]}]}
+        """
+        let file = temporaryDirectory().appendingPathComponent("bad.json")
+        try json.write(to: file, atomically: true, encoding: .utf8)
+        let r = try metatrain(["replay", file.path])
+        XCTAssertNotEqual(r.status, 0, r.out)
+        XCTAssertTrue(r.out.contains("FAILED (step 2)"), r.out + r.err)
+        let broken = temporaryDirectory().appendingPathComponent("broken.json")
+        try "{\"cases\": [{\"optimizer\": \"adam\"}]}".write(to: broken, atomically: true, encoding: .utf8)
+        let e = try metatrain(["replay", broken.path])
+        XCTAssertNotEqual(e.status, 0)
+        XCTAssertTrue(e.err.contains("broken.json"), e.err)
+    }
+}
