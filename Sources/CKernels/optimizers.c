@@ -31,6 +31,21 @@ MT_HOT void mt_opt_adam(size_t n, float *restrict u, const float *restrict p, fl
     }
 }
 
+MT_HOT void mt_opt_adam_apply(size_t n, float *restrict p, const float *restrict g, float *restrict m,
+                              float *restrict v, float b1, float b2, float eps, float c1, float c2,
+                              float weight_decay, float scale) {
+    const float r1 = 1.0f / c1;
+    const float r2 = 1.0f / c2;
+    for (size_t i = 0; i < n; i++) {
+        const float gi = g[i];
+        const float mi = MT_FMA(b1, m[i] - gi, gi);
+        const float vi = MT_FMA(b2, v[i] - gi * gi, gi * gi);
+        m[i] = mi;
+        v[i] = vi;
+        p[i] += scale * ((mi * r1) / (MT_SQRT(vi * r2) + eps) + weight_decay * p[i]);
+    }
+}
+
 MT_HOT void mt_opt_rms(size_t n, float *restrict u, float *restrict v, float decay, float eps,
                        int eps_in_sqrt, float scale) {
     if (eps_in_sqrt) {

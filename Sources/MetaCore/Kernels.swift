@@ -31,17 +31,5 @@ public enum Kernels {
     }
 }
 
-extension Kernels {
-    /// One bias-corrected Adam step (optax's `adam`) over raw buffers; `step` counts from 1.
-    public static func adamStep(
-        parameters p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
-        m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
-        learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, step: Int
-    ) {
-        let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
-        let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
-        mt_adam_step(count, p, g, m, v, learningRate, beta1, beta2, epsilon, c1, c2)
-    }
-}
 
 import Foundation

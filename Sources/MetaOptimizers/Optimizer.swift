@@ -43,6 +43,11 @@ public protocol Optimizer: Sendable {
     /// for every optimizer except those that keep a second copy of the weights: `Lookahead` returns
     /// its slow weights (the caller's parameters are its fast weights, where gradients are taken).
     func evaluationParameters(_ parameters: [Float], state: State) -> [Float]
+
+    /// One step: `parameters += update(gradient)`; `gradient` is consumed. The default runs `update`
+    /// and adds; an optimizer may apply itself in one fused pass (Adam does) as long as the result
+    /// equals the default's to float rounding.
+    func step(_ parameters: inout [Float], gradient: inout [Float], state: inout State, context: StepContext)
 }
 
 extension Optimizer {
@@ -50,7 +55,7 @@ extension Optimizer {
 }
 
 extension Optimizer {
-    /// One step: `parameters += update(gradient)`. `gradient` is consumed (it holds the update after).
+    /// The default step: `update`, then `parameters += updates` (`gradient` holds the update after).
     public func step(_ parameters: inout [Float], gradient: inout [Float], state: inout State, context: StepContext) {
         update(&gradient, state: &state, parameters: parameters, context: context)
         Kernels.axpy(1, gradient, &parameters)

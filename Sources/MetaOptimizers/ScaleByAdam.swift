@@ -61,4 +61,26 @@ public struct ScaleByAdam: Optimizer {
             }
         }
     }
+
+    /// One fused pass that updates the moments and the parameters in place (same result as
+    /// `update` followed by the add).
+    public func step(_ parameters: inout [Float], gradient: inout [Float], state: inout State, context: StepContext) {
+        precondition(gradient.count == state.mu.count && parameters.count == gradient.count,
+                     "ScaleByAdam: \(gradient.count) gradients for a state of \(state.mu.count)")
+        guard !gradient.isEmpty else { return }
+        let t = Double(context.step + 1)
+        let c1 = Float(1 - Foundation.pow(Double(beta1), t))
+        let c2 = Float(1 - Foundation.pow(Double(beta2), t))
+        let n = gradient.count
+        parameters.withUnsafeMutableBufferPointer { p in
+            gradient.withUnsafeBufferPointer { g in
+                state.mu.withUnsafeMutableBufferPointer { m in
+                    state.nu.withUnsafeMutableBufferPointer { v in
+                        mt_opt_adam_apply(n, p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!,
+                                          beta1, beta2, epsilon, c1, c2, weightDecay, scale)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import MetaCore
+import MetaOptimizers
 import MetaTasks
 
 struct Bench: ParsableCommand {
@@ -23,8 +24,12 @@ struct Bench: ParsableCommand {
     }
 
     static let workloads: [Workload] = [
-        Workload(name: "mlp_step_ms") { MLPBenchmark.stepTiming(threads: $0) },
-        Workload(name: "cnn_step_ms") { CNNBenchmark.stepTiming(threads: $0) },
+        Workload(name: "mlp_step_ms") { threads in
+            withAdam(layout: MLPBenchmark.layout) { MLPBenchmark.stepTiming(threads: threads, update: $0) }
+        },
+        Workload(name: "cnn_step_ms") { threads in
+            withAdam(layout: CNNBenchmark.layout) { CNNBenchmark.stepTiming(threads: threads, update: $0) }
+        },
         Workload(name: "adam_1e6_ms") { adamTiming(threads: $0) },
     ]
 
@@ -70,25 +75,38 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// The peers' Adam workload: one update of 1e6 floats.
+    /// The peers' optimizer, Adam(1e-3), built from the registry as every command builds it, handed
+    /// to a workload as an update closure.
+    static func withAdam(
+        layout: ParameterLayout, _ body: ((inout [Float], inout [Float], Int) -> Void) -> TimingSummary
+    ) -> TimingSummary {
+        func run<O: Optimizer>(_ adam: O) -> TimingSummary {
+            var state: O.State?
+            return body { parameters, gradient, step in
+                if state == nil { state = adam.initialState(parameters: parameters, layout: layout) }
+                adam.step(&parameters, gradient: &gradient, state: &state!, context: StepContext(step: step, layout: layout))
+            }
+        }
+        return run(try! OptimizerRegistry.make("adam:lr=1e-3"))
+    }
+
+    /// The peers' Adam workload: one update of 1e6 floats (the registry's Adam, fused in-place step).
     static func adamTiming(threads: Int) -> TimingSummary {
         let n = 1_000_000
         var rng = RandomKey(seed: 0).generator()
-        var p = rng.normals(n), g = rng.normals(n)
-        var m = [Float](repeating: 0, count: n), v = [Float](repeating: 0, count: n)
-        var step = 0
-        return p.withUnsafeMutableBufferPointer { pp in
-            g.withUnsafeMutableBufferPointer { gp in
-                m.withUnsafeMutableBufferPointer { mp in
-                    v.withUnsafeMutableBufferPointer { vp in
-                        TimingSummary.measure(warmup: 10, iterations: 100) {
-                            step += 1
-                            Kernels.adamStep(
-                                parameters: pp.baseAddress!, gradient: gp.baseAddress!, m: mp.baseAddress!,
-                                v: vp.baseAddress!, count: n, learningRate: 1e-3, step: step)
-                        }
-                    }
+        let layout = ParameterLayout([("w", [n])])
+        var p = rng.normals(n)
+        let g = rng.normals(n)
+        return withAdam(layout: layout) { update in
+            var step = 0
+            var gradient = g
+            return TimingSummary.measure(warmup: 10, iterations: 100) {
+                // the peers time the update alone, on an unchanged gradient buffer
+                gradient.withUnsafeMutableBufferPointer { d in
+                    g.withUnsafeBufferPointer { s in d.baseAddress!.update(from: s.baseAddress!, count: n) }
                 }
+                update(&p, &gradient, step)
+                step += 1
             }
         }
     }

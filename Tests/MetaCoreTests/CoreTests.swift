@@ -53,30 +53,6 @@ final class CoreTests: XCTestCase {
         }
     }
 
-    func testAdamKernelMatchesScalarReference() {
-        var g = RandomKey(seed: 2).generator()
-        let n = 1037  // not a multiple of any vector width
-        var p = g.normals(n), m = [Float](repeating: 0, count: n), v = [Float](repeating: 0, count: n)
-        var rp = p.map(Double.init), rm = [Double](repeating: 0, count: n), rv = rm
-        for step in 1...5 {
-            let grad = g.normals(n)
-            p.withUnsafeMutableBufferPointer { pp in grad.withUnsafeBufferPointer { gp in
-                m.withUnsafeMutableBufferPointer { mp in v.withUnsafeMutableBufferPointer { vp in
-                    Kernels.adamStep(parameters: pp.baseAddress!, gradient: gp.baseAddress!, m: mp.baseAddress!,
-                                     v: vp.baseAddress!, count: n, learningRate: 0.01, step: step)
-                } }
-            } }
-            for i in 0..<n {
-                let gi = Double(grad[i])
-                rm[i] = 0.9 * rm[i] + 0.1 * gi
-                rv[i] = 0.999 * rv[i] + 0.001 * gi * gi
-                let mh = rm[i] / (1 - pow(0.9, Double(step))), vh = rv[i] / (1 - pow(0.999, Double(step)))
-                rp[i] -= 0.01 * mh / (vh.squareRoot() + 1e-8)
-            }
-        }
-        assertClose(p, rp.map(Float.init), rtol: 1e-5, atol: 1e-6)
-    }
-
     func testAxpyAndSumOfSquares() {
         var y: [Float] = [1, 2, 3]
         Kernels.axpy(2, [1, 1, 1], &y)

@@ -19,12 +19,6 @@ int mt_cpu_level(void);
 /// y[i] += a * x[i]
 void mt_axpy(size_t n, float a, const float *restrict x, float *restrict y);
 
-/// Adam (optax's scale_by_adam, epsilon outside the square root, bias-corrected):
-/// m ← b1·m + (1−b1)·g; v ← b2·v + (1−b2)·g²; p ← p − lr·(m/c1) / (sqrt(v/c2) + eps),
-/// with c1 = 1 − b1^t and c2 = 1 − b2^t passed in by the caller.
-void mt_adam_step(size_t n, float *restrict p, const float *restrict g, float *restrict m,
-                  float *restrict v, float lr, float b1, float b2, float eps, float c1, float c2);
-
 /// sum of x[i]² in double precision (deterministic order).
 double mt_sum_squares(size_t n, const float *restrict x);
 
@@ -116,6 +110,12 @@ void mt_mean_pool_backward(size_t n, size_t pixels, size_t c, const float *restr
 void mt_opt_adam(size_t n, float *restrict u, const float *restrict p, float *restrict m,
                  float *restrict v, float b1, float b2, float eps, float c1, float c2,
                  float weight_decay, float scale);
+
+/// The same rule applied in place: p += scale·(m̂/(√v̂+ε) + weight_decay·p), g read-only. One pass
+/// over memory instead of `mt_opt_adam` followed by an add.
+void mt_opt_adam_apply(size_t n, float *restrict p, const float *restrict g, float *restrict m,
+                       float *restrict v, float b1, float b2, float eps, float c1, float c2,
+                       float weight_decay, float scale);
 
 /// RMSProp without momentum (optax's scale_by_rms): v ← decay·v + (1−decay)·g²;
 /// u ← scale·g/sqrt(v+eps) if eps_in_sqrt, else scale·g/(sqrt(v)+eps).

@@ -1,7 +1,8 @@
 // The peer CNN workload (shared/bench/peers: bench_torch.py, bench_jax.py) on the CNN task's own code
 // path (`CNNNetwork`): conv 3×3 1→16 stride 2, ReLU, conv 3×3 16→32 stride 2, ReLU, global mean
 // pool, linear 32→10, softmax cross-entropy; batch 128 of 28×28×1 N(0,1) images, uniform labels;
-// forward + backward + Adam(1e-3) over the flat parameters, cycling over a pool of 50 batches.
+// forward + backward + an optimizer update (the caller's: `metatrain bench` passes Adam(1e-3)) over
+// the flat parameters, cycling over a pool of 50 batches.
 
 import MetaCore
 
@@ -11,12 +12,22 @@ public enum CNNBenchmark {
 
     /// Median (and quantiles) of one training step in ms: 30 warm-up and 300 timed steps.
     /// `threads` sets OpenBLAS's threads and the network's chunk workers.
-    public static func stepTiming(threads: Int) -> TimingSummary {
-        stepTiming(threads: threads, imagesPerChunk: nil)
+    /// `update(&parameters, &gradient, step)` applies the optimizer (step counts from 0).
+    public static func stepTiming(threads: Int, update: (inout [Float], inout [Float], Int) -> Void) -> TimingSummary {
+        stepTiming(threads: threads, imagesPerChunk: nil, update: update)
+    }
+
+    /// The parameter layout of the benchmark network (for the optimizer's state).
+    public static var layout: ParameterLayout {
+        CNNNetwork(imageShape: [28, 28, 1], channels: [16, 32], strides: [2, 2], classes: 10, activation: .relu,
+                   maxBatch: 1, maxGradientBatch: 1, imagesPerChunk: nil).layout
     }
 
     /// As above with the chunk size forced (nil: the network's own choice), for tuning.
-    public static func stepTiming(threads: Int, imagesPerChunk: Int?, warmup: Int = 30, iterations: Int = 300) -> TimingSummary {
+    public static func stepTiming(
+        threads: Int, imagesPerChunk: Int?, warmup: Int = 30, iterations: Int = 300,
+        update: (inout [Float], inout [Float], Int) -> Void
+    ) -> TimingSummary {
         BLAS.setThreads(threads)
         let network = CNNNetwork(
             imageShape: [28, 28, 1], channels: [16, 32], strides: [2, 2], classes: 10, activation: .relu,
@@ -33,7 +44,6 @@ public enum CNNBenchmark {
             parameters.replaceSubrange(t.range, with: Initializer.he.draw(fanIn: t.count / fanOut, fanOut: fanOut, scale: 1, rng: &r))
         }
         var gradient = [Float](repeating: 0, count: parameters.count)
-        var m = gradient, v = gradient
         var step = 0
         return TimingSummary.measure(warmup: warmup, iterations: iterations) {
             let b = step % poolSize
@@ -43,15 +53,9 @@ public enum CNNBenchmark {
                     _ = network.run(
                         parameters: p.baseAddress!, inputs: inputs[b], labels: labels[b], batch: batchSize,
                         gradient: g.baseAddress!, gradientScale: 1 / Float(batchSize))
-                    m.withUnsafeMutableBufferPointer { mp in
-                        v.withUnsafeMutableBufferPointer { vp in
-                            Kernels.adamStep(
-                                parameters: p.baseAddress!, gradient: g.baseAddress!, m: mp.baseAddress!, v: vp.baseAddress!,
-                                count: p.count, learningRate: 1e-3, step: step)
-                        }
-                    }
                 }
             }
+            update(&parameters, &gradient, step - 1)
         }
     }
 }

@@ -3,17 +3,21 @@
 
 import MetaCore
 
-/// MLP 784-128-128-10 (ReLU), batch 128, softmax cross-entropy, forward + backward + Adam(1e-3) over
-/// the flat parameter vector, cycling over a pool of 50 random batches (inputs N(0,1), labels uniform
-/// in 0..<10); weights N(0, 1/fanIn), biases 0, as in the peer scripts.
+/// MLP 784-128-128-10 (ReLU), batch 128, softmax cross-entropy, forward + backward + an optimizer
+/// update (the caller's: `metatrain bench` passes Adam(1e-3) from the optimizer registry) over the flat
+/// parameter vector, cycling over a pool of 50 random batches (inputs N(0,1), labels uniform in
+/// 0..<10); weights N(0, 1/fanIn), biases 0, as in the peer scripts.
 public enum MLPBenchmark {
     public static let widths = [784, 128, 128, 10]
     public static let batchSize = 128
     public static let poolSize = 50
 
-    /// Times one training step (30 warm-up, 300 timed). Sets OpenBLAS to `threads` threads and
-    /// leaves it so.
-    public static func stepTiming(threads: Int) -> TimingSummary {
+    /// The parameter layout of the benchmark network (for the optimizer's state).
+    public static var layout: ParameterLayout { MLPNetwork.layout(widths: widths) }
+
+    /// Times one training step (30 warm-up, 300 timed); `update(&parameters, &gradient, step)` applies
+    /// the optimizer (step counts from 0). Sets OpenBLAS to `threads` threads and leaves it so.
+    public static func stepTiming(threads: Int, update: (inout [Float], inout [Float], Int) -> Void) -> TimingSummary {
         BLAS.setThreads(threads)
         let network = MLPNetwork(widths: widths, activation: .relu, capacity: batchSize)
         let n = network.layout.count
@@ -32,31 +36,22 @@ public enum MLPBenchmark {
         let labels = (0..<(poolSize * batchSize)).map { _ in Int32(rng.int(below: classes)) }
 
         var gradient = [Float](repeating: 0, count: n)
-        var m = [Float](repeating: 0, count: n)
-        var v = [Float](repeating: 0, count: n)
         var step = 0
         var lossSink = 0.0
-        let timing = parameters.withUnsafeMutableBufferPointer { p in
-            gradient.withUnsafeMutableBufferPointer { g in
-                m.withUnsafeMutableBufferPointer { m in
-                    v.withUnsafeMutableBufferPointer { v in
-                        inputs.withUnsafeBufferPointer { x in
-                            labels.withUnsafeBufferPointer { y in
-                                TimingSummary.measure(warmup: 30, iterations: 300) {
-                                    let b = step % poolSize
-                                    step += 1
-                                    lossSink += network.loss(
-                                        parameters: p.baseAddress!, inputs: x.baseAddress! + b * batchSize * features,
-                                        labels: y.baseAddress! + b * batchSize, rows: batchSize,
-                                        gradient: g.baseAddress!
-                                    ).lossSum
-                                    Kernels.adamStep(
-                                        parameters: p.baseAddress!, gradient: g.baseAddress!, m: m.baseAddress!,
-                                        v: v.baseAddress!, count: n, learningRate: 1e-3, step: step)
-                                }
-                            }
+        let timing = inputs.withUnsafeBufferPointer { x in
+            labels.withUnsafeBufferPointer { y in
+                TimingSummary.measure(warmup: 30, iterations: 300) {
+                    let b = step % poolSize
+                    parameters.withUnsafeBufferPointer { p in
+                        gradient.withUnsafeMutableBufferPointer { g in
+                            lossSink += network.loss(
+                                parameters: p.baseAddress!, inputs: x.baseAddress! + b * batchSize * features,
+                                labels: y.baseAddress! + b * batchSize, rows: batchSize, gradient: g.baseAddress!
+                            ).lossSum
                         }
                     }
+                    update(&parameters, &gradient, step)
+                    step += 1
                 }
             }
         }
