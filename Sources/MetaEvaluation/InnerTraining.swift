@@ -52,6 +52,7 @@ public enum InnerTraining {
 
     /// Trains `task` for `steps` steps with `optimizer`, evaluating validation and test losses every
     /// `evaluateEvery` steps and at the end. `onStep` is called after each step with the step count.
+    /// (An `any Optimizer` argument is opened implicitly.)
     public static func run<O: Optimizer>(
         _ optimizer: O, task: TrainingTask, taskName: String, optimizerName: String,
         steps: Int, seed: UInt64, evaluateEvery: Int? = nil, onStep: ((Int) -> Void)? = nil
@@ -93,17 +94,5 @@ public enum InnerTraining {
             steps: steps, curve: curve, finalTrain: train, finalValidation: validation, finalTest: test,
             normalizedTestLoss: task.normalizer(test.loss), normalizedValidationLoss: task.normalizer(validation.loss),
             diverged: diverged, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-
-    /// The same for an optimizer known only as an existential.
-    public static func run(
-        _ optimizer: any Optimizer, task: TrainingTask, taskName: String, optimizerName: String,
-        steps: Int, seed: UInt64, evaluateEvery: Int? = nil, onStep: ((Int) -> Void)? = nil
-    ) -> RunResult {
-        func open<O: Optimizer>(_ o: O) -> RunResult {
-            run(o, task: task, taskName: taskName, optimizerName: optimizerName, steps: steps, seed: seed,
-                evaluateEvery: evaluateEvery, onStep: onStep)
-        }
-        return open(optimizer)
     }
 }

@@ -6,7 +6,7 @@ public struct MetaTrain: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "metatrain",
         abstract: "Meta-train learned optimizers on CPU and compare them with hand-designed ones.",
-        subcommands: [Zoo.self, Bench.self])
+        subcommands: [Zoo.self, Bench.self, Compare.self])
 
     public init() {}
 }
