@@ -133,7 +133,8 @@ public struct ComparedOptimizer: Sendable {
     /// Builds every variant once (cheap), so that a spec the factory rejects fails before any training.
     public func checkBuildable() throws {
         for v in variants {
-            do { _ = try OptimizerFactory.make(v.spec) } catch let e as SpecError where v.spec.name != name {
+            do { _ = try OptimizerFactory.make(v.spec) } catch let e as SpecError {
+                guard case .sweep = kind else { throw e }
                 throw SpecError("\(name): \(e.location)", e.message)
             }
         }

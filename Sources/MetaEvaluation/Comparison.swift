@@ -87,7 +87,7 @@ public struct Comparison: Sendable {
 
     /// Runs everything. `progress` is called (serialized, from worker threads) after each run.
     /// Throws on invalid settings, unknown specs and tasks that cannot be built, before any training.
-    public func run(progress: ((ProgressEvent) -> Void)? = nil) throws -> ComparisonResult {
+    public func run(progress: ((ProgressEvent) -> Void)? = nil) throws -> Result {
         try validate()
         let start = DispatchTime.now().uptimeNanoseconds
         let items = workItems
@@ -145,7 +145,7 @@ public struct Comparison: Sendable {
                 }
             }
         }
-        return ComparisonResult(
+        return Result(
             tasks: taskInfos, optimizers: optimizers.map(\.name), seeds: seeds, steps: steps,
             evaluateEvery: resolvedEvaluateEvery, outcomes: outcomes,
             wallSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -246,36 +246,38 @@ public struct RunOutcome: Sendable {
     }
 }
 
-/// Everything a comparison produced; `outcomes` is task-major, then optimizer, then seed.
-public struct ComparisonResult: Sendable {
-    public var tasks: [ComparisonTaskInfo]
-    public var optimizers: [String]
-    public var seeds: [UInt64]
-    public var steps: Int
-    public var evaluateEvery: Int
-    public var outcomes: [RunOutcome]
-    public var wallSeconds: Double
+extension Comparison {
+    /// Everything a comparison produced; `outcomes` is task-major, then optimizer, then seed.
+    public struct Result: Sendable {
+        public var tasks: [ComparisonTaskInfo]
+        public var optimizers: [String]
+        public var seeds: [UInt64]
+        public var steps: Int
+        public var evaluateEvery: Int
+        public var outcomes: [RunOutcome]
+        public var wallSeconds: Double
 
-    public init(
-        tasks: [ComparisonTaskInfo], optimizers: [String], seeds: [UInt64], steps: Int, evaluateEvery: Int,
-        outcomes: [RunOutcome], wallSeconds: Double
-    ) {
-        precondition(outcomes.count == tasks.count * optimizers.count * seeds.count, "one outcome per (task, optimizer, seed)")
-        self.tasks = tasks
-        self.optimizers = optimizers
-        self.seeds = seeds
-        self.steps = steps
-        self.evaluateEvery = evaluateEvery
-        self.outcomes = outcomes
-        self.wallSeconds = wallSeconds
-    }
+        public init(
+            tasks: [ComparisonTaskInfo], optimizers: [String], seeds: [UInt64], steps: Int, evaluateEvery: Int,
+            outcomes: [RunOutcome], wallSeconds: Double
+        ) {
+            precondition(outcomes.count == tasks.count * optimizers.count * seeds.count, "one outcome per (task, optimizer, seed)")
+            self.tasks = tasks
+            self.optimizers = optimizers
+            self.seeds = seeds
+            self.steps = steps
+            self.evaluateEvery = evaluateEvery
+            self.outcomes = outcomes
+            self.wallSeconds = wallSeconds
+        }
 
-    public func outcome(task t: Int, optimizer o: Int, seed s: Int) -> RunOutcome {
-        outcomes[(t * optimizers.count + o) * seeds.count + s]
-    }
+        public func outcome(task t: Int, optimizer o: Int, seed s: Int) -> RunOutcome {
+            outcomes[(t * optimizers.count + o) * seeds.count + s]
+        }
 
-    /// The outcomes of every seed.
-    public func outcomes(task t: Int, optimizer o: Int) -> [RunOutcome] {
-        seeds.indices.map { outcome(task: t, optimizer: o, seed: $0) }
+        /// The outcomes of every seed.
+        public func outcomes(task t: Int, optimizer o: Int) -> [RunOutcome] {
+            seeds.indices.map { outcome(task: t, optimizer: o, seed: $0) }
+        }
     }
 }

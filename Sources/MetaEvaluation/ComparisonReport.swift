@@ -31,7 +31,7 @@ public enum ComparisonReport {
 
     /// Writes every output into `directory` (created if needed); returns the path of report.md.
     @discardableResult
-    public static func write(_ result: ComparisonResult, context: ReportContext, to directory: String) throws -> String {
+    public static func write(_ result: Comparison.Result, context: ReportContext, to directory: String) throws -> String {
         let summary = ComparisonSummary(result)
         let dir = URL(fileURLWithPath: directory)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -87,7 +87,7 @@ public enum ComparisonReport {
 
     /// One row per curve point: the final evaluation point of a diverged run is merged into the row of
     /// the step where it diverged; the final point's training loss (not measured) is empty.
-    public static func csv(_ result: ComparisonResult) -> String {
+    public static func csv(_ result: Comparison.Result) -> String {
         var lines = [csvHeader]
         for outcome in result.outcomes {
             let r = outcome.result
@@ -146,7 +146,7 @@ public enum ComparisonReport {
         public var wallSeconds: Double
     }
 
-    static func config(_ result: ComparisonResult, _ context: ReportContext) -> ConfigRecord {
+    static func config(_ result: Comparison.Result, _ context: ReportContext) -> ConfigRecord {
         ConfigRecord(
             taskSource: context.taskSource, tasks: result.tasks.map(\.name), optimizers: result.optimizers,
             sweeps: context.sweeps, steps: result.steps, seeds: result.seeds, evaluateEvery: result.evaluateEvery,
@@ -165,7 +165,7 @@ public enum ComparisonReport {
         public var chosenLearningRates: [String: [String: [Float]]]
     }
 
-    static func summaryJSON(_ result: ComparisonResult, summary: ComparisonSummary, context: ReportContext) throws -> Data {
+    static func summaryJSON(_ result: Comparison.Result, summary: ComparisonSummary, context: ReportContext) throws -> Data {
         var wins: [String: [String: Int]] = [:]
         for (a, na) in result.optimizers.enumerated() {
             wins[na] = [:]
@@ -211,7 +211,7 @@ public enum ComparisonReport {
         public var runs: [RunRecord]
     }
 
-    static func resultsJSON(_ result: ComparisonResult, context: ReportContext) throws -> Data {
+    static func resultsJSON(_ result: Comparison.Result, context: ReportContext) throws -> Data {
         let runs = result.outcomes.map { o in
             let r = o.result
             return RunRecord(
@@ -225,7 +225,7 @@ public enum ComparisonReport {
     }
 
     /// The summary table as printed at the end of `compare`.
-    public static func summaryTable(_ result: ComparisonResult, summary: ComparisonSummary? = nil) -> String {
+    public static func summaryTable(_ result: Comparison.Result, summary: ComparisonSummary? = nil) -> String {
         let s = summary ?? ComparisonSummary(result)
         let width = max(9, result.optimizers.map(\.count).max() ?? 0)
         var lines = ["optimizer".padding(toLength: width, withPad: " ", startingAt: 0) + "      mean    median  diverged"]
@@ -237,7 +237,7 @@ public enum ComparisonReport {
         return lines.joined(separator: "\n")
     }
 
-    static func markdown(_ result: ComparisonResult, summary: ComparisonSummary, context: ReportContext, plotNames: [String]) -> String {
+    static func markdown(_ result: Comparison.Result, summary: ComparisonSummary, context: ReportContext, plotNames: [String]) -> String {
         let names = result.optimizers
         var out: [String] = []
         out.append("# Optimizer comparison\n")
@@ -330,7 +330,7 @@ public enum ComparisonReport {
 
     // MARK: - Plots
 
-    static func taskPlot(_ result: ComparisonResult, task t: Int) -> String {
+    static func taskPlot(_ result: Comparison.Result, task t: Int) -> String {
         struct Curves { var train: [(x: Double, y: Double)]; var validation: [(x: Double, y: Double)]; var test: [(x: Double, y: Double)] }
         func seedMean(_ values: [[(step: Int, value: Float)]]) -> [(x: Double, y: Double)] {
             var sums: [Int: (Double, Int)] = [:]
@@ -391,7 +391,7 @@ public enum ComparisonReport {
 
     /// Per optimizer, the mean over tasks (of the mean over seeds) of the normalized validation loss at
     /// each evaluation step; a diverged run counts as its normalizer's cap after it stopped.
-    public static func aggregateCurves(_ result: ComparisonResult) -> [[(fraction: Double, loss: Double)]] {
+    public static func aggregateCurves(_ result: Comparison.Result) -> [[(fraction: Double, loss: Double)]] {
         let grid = Array(stride(from: 0, to: result.steps, by: result.evaluateEvery)) + [result.steps]
         return result.optimizers.indices.map { o in
             var sums = [Double](repeating: 0, count: grid.count), counts = [Int](repeating: 0, count: grid.count)
@@ -427,7 +427,7 @@ public enum ComparisonReport {
         }
     }
 
-    static func aggregatePlot(_ result: ComparisonResult) -> String {
+    static func aggregatePlot(_ result: Comparison.Result) -> String {
         var chart = LineChart(
             title: "Mean normalized validation loss over \(result.tasks.count) task\(result.tasks.count == 1 ? "" : "s")",
             xLabel: "fraction of training (\(result.steps) steps)", yLabel: "normalized validation loss")

@@ -33,7 +33,7 @@ public struct Statistics: Codable, Hashable, Sendable {
     }
 }
 
-/// Per-optimizer summaries and the pairwise win matrix of a `ComparisonResult`.
+/// Per-optimizer summaries and the pairwise win matrix of a `Comparison.Result`.
 public struct ComparisonSummary: Codable, Sendable {
     public struct OptimizerSummary: Codable, Sendable {
         public var name: String
@@ -55,7 +55,7 @@ public struct ComparisonSummary: Codable, Sendable {
     /// `wins[a][b]`: tasks on which a's seed mean is strictly below b's.
     public var wins: [[Int]]
 
-    public init(_ result: ComparisonResult) {
+    public init(_ result: Comparison.Result) {
         let nT = result.tasks.count, nO = result.optimizers.count
         taskMeans = (0..<nT).map { t in
             (0..<nO).map { o in Statistics(result.outcomes(task: t, optimizer: o).map { Double($0.result.normalizedTestLoss) }).mean }

@@ -13,6 +13,14 @@ public struct ProgressEvent: Sendable {
     /// Fraction of the estimated work done (runs weighted by steps × estimated step cost).
     public var fraction: Double
     public var elapsedSeconds: Double
+
+    public init(result: RunResult, done: Int, total: Int, fraction: Double, elapsedSeconds: Double) {
+        self.result = result
+        self.done = done
+        self.total = total
+        self.fraction = fraction
+        self.elapsedSeconds = elapsedSeconds
+    }
 }
 
 /// Counts finished runs and serializes calls to the sink.
