@@ -33,6 +33,13 @@ public enum ComparisonReport {
     @discardableResult
     public static func write(_ result: Comparison.Result, context: ReportContext, to directory: String) throws -> String {
         let summary = ComparisonSummary(result)
+        var context = context
+        for (o, name) in result.optimizers.enumerated() where context.sweeps[name] == nil {
+            // The swept rates, from the outcomes when the caller did not name them.
+            if let sweep = result.tasks.indices.lazy.compactMap({ result.outcome(task: $0, optimizer: o, seed: 0).sweep }).first {
+                context.sweeps[name] = sweep.map(\.learningRate)
+            }
+        }
         let dir = URL(fileURLWithPath: directory)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
@@ -309,7 +316,7 @@ public enum ComparisonReport {
                 let runs = result.outcomes(task: t, optimizer: o)
                 let stats = Statistics(runs.map { Double($0.result.normalizedTestLoss) })
                 var cell = num(stats.mean)
-                if runs.count > 1 { cell += " ± " + num(stats.standardDeviation) }
+                if runs.count > 1 { cell += " ± " + (stats.standardDeviation.isFinite ? String(format: "%.2g", stats.standardDeviation) : "—") }
                 if best.contains(o) { cell = "**\(cell)**" }
                 let diverged = runs.filter(\.result.diverged).count
                 if diverged > 0 { cell += " † \(diverged)" }
@@ -356,7 +363,7 @@ public enum ComparisonReport {
         let lo = all.min() ?? 0
         if let i = initial, positive { hi = min(hi, i * 10) } else if let i = initial, i > lo { hi = min(hi, lo + (i - lo) * 1.5) }
         let log = positive && hi / lo > 10
-        let window = max(1, result.steps / 50)
+        let window = max(1, result.steps / 20)
         var chart = LineChart(
             title: "\(result.tasks[t].name) (\(result.tasks[t].family), \(result.tasks[t].parameters) parameters)",
             xLabel: "step", yLabel: "loss", logY: log)
@@ -367,7 +374,10 @@ public enum ComparisonReport {
             chart.series.append(.init(points: smooth(c.train, halfWindow: window, log: log), color: color, dash: dash, mark: .line))
             chart.series.append(.init(points: c.validation, color: color, mark: .circles))
             chart.series.append(.init(points: c.test, color: color, mark: .squares))
-            chart.legend.append(.init(label: result.optimizers[o], color: color, dash: dash, mark: .line))
+            let runs = result.outcomes(task: t, optimizer: o)
+            let diverged = runs.filter(\.result.diverged).count
+            let label = result.optimizers[o] + (diverged > 0 ? " (\(diverged)/\(runs.count) diverged)" : "")
+            chart.legend.append(.init(label: label, color: color, dash: dash, mark: .line))
         }
         chart.legend.append(.init(label: "", color: "white"))
         chart.legend.append(.init(label: "line: train (moving avg)", color: "#555", mark: .line))
@@ -376,14 +386,16 @@ public enum ComparisonReport {
         return chart.render()
     }
 
-    /// Centered moving average over ±`halfWindow` points (in log10 space when `log`).
+    /// Centered moving average over ±`halfWindow` points (in log10 space when `log`); the window
+    /// narrows near the start (point i averages at most ±i/3) so a fast initial drop stays visible.
     static func smooth(_ points: [(x: Double, y: Double)], halfWindow: Int, log: Bool) -> [(x: Double, y: Double)] {
         let pts = points.filter { $0.y.isFinite && (!log || $0.y > 0) }
         let ys = pts.map { log ? log10($0.y) : $0.y }
         var prefix = [0.0]
         for y in ys { prefix.append(prefix.last! + y) }
         return pts.indices.map { i in
-            let a = max(0, i - halfWindow), b = min(pts.count - 1, i + halfWindow)
+            let h = min(halfWindow, i / 3)
+            let a = max(0, i - h), b = min(pts.count - 1, i + h)
             let m = (prefix[b + 1] - prefix[a]) / Double(b - a + 1)
             return (pts[i].x, log ? pow(10, m) : m)
         }

@@ -43,8 +43,8 @@ struct LineChart {
     var yCap: Double? = nil
     var yFloor: Double? = nil
     var xRange: ClosedRange<Double>? = nil
-    var width = 760.0, height = 460.0
-    let margin = (left: 78.0, right: 200.0, top: 42.0, bottom: 56.0)
+    var width = 790.0, height = 460.0
+    let margin = (left: 78.0, right: 230.0, top: 42.0, bottom: 56.0)
 
     func render() -> String {
         let finite = series.flatMap { $0.points.filter { $0.x.isFinite && $0.y.isFinite } }
@@ -269,7 +269,7 @@ struct SVGWriter {
             case .squares:
                 body.append("<rect x=\"\(f(x + 8))\" y=\"\(f(cy - 3))\" width=\"6\" height=\"6\" fill=\"white\" stroke=\"\(e.color)\" stroke-width=\"1.4\"/>")
             }
-            text(x + 28, cy + 4, e.label.count > 26 ? String(e.label.prefix(25)) + "…" : e.label, size: 11)
+            text(x + 28, cy + 4, e.label.count > 30 ? String(e.label.prefix(29)) + "…" : e.label, size: 11)
             y += 18
         }
     }

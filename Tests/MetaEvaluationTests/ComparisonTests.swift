@@ -222,7 +222,7 @@ final class ComparisonTests: XCTestCase {
         let tasks = try smallTasks()
         let steps = 20
         let result = try Comparison(tasks: tasks, optimizers: optimizers, steps: steps, seeds: [0, 1], threads: 2, evaluateEvery: 5).run()
-        let context = ReportContext(taskSource: "test tasks", commandLine: "metatrain compare …", threads: 2, sweeps: ["sgd-tuned": [1e-6, 1e-3]])
+        let context = ReportContext(taskSource: "test tasks", commandLine: "metatrain compare …", threads: 2)
         let reportPath = try ComparisonReport.write(result, context: context, to: dir.path)
         XCTAssertEqual(reportPath, dir.appendingPathComponent("report.md").path)
 
@@ -243,6 +243,7 @@ final class ComparisonTests: XCTestCase {
         XCTAssertTrue(report.contains("† 2"), "diverged runs marked")
         XCTAssertTrue(report.contains("| `test-nan` | ") && report.contains("6 / 6"), report)
         XCTAssertTrue(report.contains("sgd-tuned` lr"))
+        XCTAssertTrue(report.contains("2 log-spaced values from 1e-06 to 0.001"), "sweep rates taken from the outcomes")
         XCTAssertFalse(report.lowercased().contains("nan ±"))
 
         // curves.csv: header, one row per curve point (a diverged run's final evaluation merges into its last step).
@@ -275,7 +276,7 @@ final class ComparisonTests: XCTestCase {
             let data = try Data(contentsOf: dir.appendingPathComponent(plot))
             let svg = String(decoding: data, as: UTF8.self)
             assertWellFormedSVG(data, plot)
-            for o in optimizers { XCTAssertTrue(svg.contains(">\(o.name)<"), "\(plot) legend lacks \(o.name)") }
+            for o in optimizers { XCTAssertTrue(svg.contains(">\(o.name)<") || svg.contains(">\(o.name) ("), "\(plot) legend lacks \(o.name)") }
             XCTAssertNil(svg.range(of: #"="[^"]*(nan|inf|NaN)[^"]*""#, options: .regularExpression), plot)
             XCTAssertNil(svg.range(of: #"[ML]-?[0-9.]*(nan|inf)"#, options: .regularExpression), plot)
         }
