@@ -43,6 +43,26 @@ public struct RunResult: Codable, Sendable {
     /// The training loss became NaN or infinite; the run stopped there.
     public var diverged: Bool
     public var seconds: Double
+
+    public init(
+        task: String, family: String, optimizer: String, seed: UInt64, steps: Int, curve: [CurvePoint],
+        finalTrain: TaskEvaluation, finalValidation: TaskEvaluation, finalTest: TaskEvaluation,
+        normalizedTestLoss: Float, normalizedValidationLoss: Float, diverged: Bool, seconds: Double
+    ) {
+        self.task = task
+        self.family = family
+        self.optimizer = optimizer
+        self.seed = seed
+        self.steps = steps
+        self.curve = curve
+        self.finalTrain = finalTrain
+        self.finalValidation = finalValidation
+        self.finalTest = finalTest
+        self.normalizedTestLoss = normalizedTestLoss
+        self.normalizedValidationLoss = normalizedValidationLoss
+        self.diverged = diverged
+        self.seconds = seconds
+    }
 }
 
 public enum InnerTraining {

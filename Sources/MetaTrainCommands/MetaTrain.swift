@@ -6,7 +6,7 @@ public struct MetaTrain: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "metatrain",
         abstract: "Meta-train learned optimizers on CPU and compare them with hand-designed ones.",
-        subcommands: [Zoo.self, Optimize.self, Replay.self, Optimizers.self, Bench.self])
+        subcommands: [Zoo.self, Optimize.self, Compare.self, Replay.self, Optimizers.self, Bench.self])
 
     public init() {}
 }

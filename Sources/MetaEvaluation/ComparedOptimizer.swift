@@ -1,0 +1,150 @@
+// What `compare` runs as one column of its tables: an optimizer built from a spec (plugged-in
+// resolvers first, for learned optimizers and programs; then the hand-designed registry), or a
+// per-task learning-rate sweep such as `adam-tuned` that keeps the rate with the best validation loss.
+
+import Foundation
+import MetaCore
+import MetaOptimizers
+
+/// Builds optimizers of a kind the registry does not know (learned optimizers `lo:PATH`, symbolic
+/// programs `program:PATH`). Later modules append one to `OptimizerFactory.resolvers`; `compare` and
+/// every other evaluation then accept their specs without changes.
+public struct OptimizerResolver: Sendable {
+    /// The spec names this resolver answers to (listed in "unknown optimizer" errors).
+    public var names: [String]
+    /// Returns nil to pass the spec on to the next resolver and finally the registry.
+    public var resolve: @Sendable (OptimizerSpec) throws -> (any Optimizer)?
+
+    public init(names: [String], resolve: @escaping @Sendable (OptimizerSpec) throws -> (any Optimizer)?) {
+        self.names = names
+        self.resolve = resolve
+    }
+}
+
+/// Spec → optimizer for evaluation code: the resolvers, then `OptimizerRegistry`.
+public enum OptimizerFactory {
+    /// Consulted in order before the registry.
+    nonisolated(unsafe) public static var resolvers: [OptimizerResolver] = []
+
+    /// Every name a spec may start with: registry entries and resolver names.
+    public static var names: [String] {
+        OptimizerRegistry.entries.map(\.name) + resolvers.flatMap(\.names)
+    }
+
+    public static func make(_ spec: OptimizerSpec) throws -> any Optimizer {
+        for resolver in resolvers where resolver.names.contains(spec.name) {
+            if let optimizer = try resolver.resolve(spec) { return optimizer }
+        }
+        return try OptimizerRegistry.make(spec)
+    }
+
+    public static func make(_ text: String) throws -> any Optimizer { try make(OptimizerSpec.parse(text)) }
+}
+
+/// A learning-rate sweep run per (task, seed): every rate is trained from the same initialization and
+/// batches; the rate whose run ends with the lowest final *validation* loss wins (diverged runs never
+/// win; ties go to the smaller rate) and that run's *test* loss is reported. Choosing on validation and
+/// reporting test keeps the tuning from seeing the numbers it is judged on.
+public struct LearningRateSweep: Sendable, Equatable {
+    /// The optimizer whose `lr` is swept (other settings kept).
+    public var base: OptimizerSpec
+    /// Ascending rates.
+    public var learningRates: [Float]
+
+    public init(base: OptimizerSpec, learningRates: [Float]) {
+        self.base = base
+        self.learningRates = learningRates
+    }
+
+    /// The base spec with `lr` set.
+    public func spec(learningRate: Float) -> OptimizerSpec {
+        var s = base
+        s.settings.removeAll { $0.key == "lr" }
+        s.settings.append((key: "lr", value: .text("\(learningRate)")))
+        return s
+    }
+
+    /// `count` rates log-spaced from `minimum` to `maximum` inclusive, rounded to 3 significant digits
+    /// (so they print and parse back exactly).
+    public static func logSpaced(from minimum: Double, to maximum: Double, count: Int) -> [Float] {
+        precondition(minimum > 0 && maximum >= minimum && count >= 1)
+        return (0..<count).map { i in
+            let f = count == 1 ? 0 : Double(i) / Double(count - 1)
+            let x = minimum * pow(maximum / minimum, f)
+            return Float(String(format: "%.3g", x))!
+        }
+    }
+
+    /// The name of the Adam sweep baseline in optimizer lists.
+    public static let adamTunedName = "adam-tuned"
+    /// Paper defaults (Metz et al. 2020): 14 log-spaced rates in [1e-5, 1e-1].
+    public static let adamTunedDefaults = (minimum: 1e-5, maximum: 1e-1, count: 14)
+
+    /// `adam-tuned[:min=…,max=…,count=…]`: Adam (as the registry builds `adam:lr=X`) swept over
+    /// `count` log-spaced rates from `min` to `max` (default 14 from 1e-5 to 1e-1).
+    public static func adamTuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
+        let settings = try SpecSettings(spec, allowed: ["min", "max", "count"])
+        let d = adamTunedDefaults
+        let lo = try settings.float("min", default: Float(d.minimum), in: 1e-12...1e6)
+        let hi = try settings.float("max", default: Float(d.maximum), in: 1e-12...1e6)
+        let count = try settings.int("count", default: d.count, in: 1...1000)
+        guard hi >= lo else { throw SpecError("optimizer '\(spec.name)', key 'max'", "\(hi) is below min \(lo)") }
+        return LearningRateSweep(
+            base: OptimizerSpec(name: "adam"), learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count))
+    }
+}
+
+/// One optimizer of a comparison: a column of the report.
+public struct ComparedOptimizer: Sendable {
+    public enum Kind: Sendable {
+        /// One optimizer built from its spec by `OptimizerFactory`.
+        case single(OptimizerSpec)
+        /// A per-(task, seed) learning-rate sweep; the winner is reported under `name`.
+        case sweep(LearningRateSweep)
+    }
+
+    /// The label in tables, plots and files (the spec's canonical text).
+    public var name: String
+    public var kind: Kind
+
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+
+    /// Reads one spec: `adam-tuned[:…]`, or anything `OptimizerFactory` knows. Errors list the valid names.
+    public static func parse(_ spec: OptimizerSpec) throws -> ComparedOptimizer {
+        if spec.name == LearningRateSweep.adamTunedName {
+            return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.adamTuned(spec)))
+        }
+        guard OptimizerFactory.names.contains(spec.name) else {
+            throw SpecError(
+                "optimizer '\(spec.name)'",
+                "unknown optimizer; valid names: \((OptimizerFactory.names + [LearningRateSweep.adamTunedName]).joined(separator: ", "))")
+        }
+        return ComparedOptimizer(name: spec.description, kind: .single(spec))
+    }
+
+    /// Parses `SPEC;SPEC;…`.
+    public static func parseList(_ text: String) throws -> [ComparedOptimizer] {
+        try OptimizerSpec.parseList(text).map(parse)
+    }
+
+    /// Builds every variant once (cheap), so that a spec the factory rejects fails before any training.
+    public func checkBuildable() throws {
+        for v in variants {
+            do { _ = try OptimizerFactory.make(v.spec) } catch let e as SpecError {
+                guard case .sweep = kind else { throw e }
+                throw SpecError("\(name): \(e.location)", e.message)
+            }
+        }
+    }
+
+    /// The specs actually trained: one, or one per swept rate.
+    public var variants: [(spec: OptimizerSpec, learningRate: Float?)] {
+        switch kind {
+        case .single(let s): return [(s, nil)]
+        case .sweep(let sweep): return sweep.learningRates.map { (sweep.spec(learningRate: $0), $0) }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Running optimizers on tasks and reporting the results.
