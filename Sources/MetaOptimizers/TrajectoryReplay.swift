@@ -80,7 +80,8 @@ public enum TrajectoryReplay {
 
     /// The registry spec for a file's optimizer name and hyperparameters: `lookahead_X` becomes
     /// `lookahead:sync_period=…,slow_step_size=…,inner=[X:…]`; other names map to themselves.
-    public static func spec(optimizer: String, hyper: [(key: String, value: String)]) -> OptimizerSpec {
+    public static func spec(optimizer: String, hyper rawHyper: [(key: String, value: String)]) -> OptimizerSpec {
+        let (optimizer, hyper) = optaxNames(optimizer, rawHyper)
         let lookaheadKeys: Set = ["sync_period", "slow_step_size", "k", "alpha"]
         if optimizer.hasPrefix("lookahead_") {
             let innerName = String(optimizer.dropFirst("lookahead_".count))
@@ -89,6 +90,37 @@ public enum TrajectoryReplay {
                                  settings: hyper.filter { lookaheadKeys.contains($0.key) }.map { ($0.key, .text($0.value)) } + [("inner", .spec(inner))])
         }
         return OptimizerSpec(name: optimizer, settings: hyper.map { ($0.key, .text($0.value)) })
+    }
+
+    /// Accepts optax's own spellings in files: `learning_rate` for `lr`; `sgd` with `momentum`
+    /// (and `nesterov`) as our `momentum` / `nesterov`; settings at their neutral value that we do not
+    /// model (`eps_root=0`, `nesterov=false`, rmsprop's `momentum=0`, `centered=false`) dropped.
+    /// Anything else reaches the registry unchanged, which names what it does not know.
+    static func optaxNames(_ optimizer: String, _ hyper: [(key: String, value: String)]) -> (String, [(key: String, value: String)]) {
+        var name = optimizer
+        var h = hyper.map { (key: $0.key == "learning_rate" ? "lr" : $0.key, value: $0.value) }
+        func value(_ k: String) -> String? { h.last { $0.key == k }?.value }
+        func isZero(_ v: String?) -> Bool { v.flatMap(Double.init) == 0 }
+        let base = name.hasPrefix("lookahead_") ? String(name.dropFirst("lookahead_".count)) : name
+        var renamed = base
+        if base == "sgd" || base == "momentum", let m = value("momentum") {
+            if isZero(m) {
+                h.removeAll { $0.key == "momentum" }
+            } else if base == "sgd" {
+                renamed = "momentum"
+            }
+        }
+        if let n = value("nesterov") {
+            if n == "true" && (renamed == "momentum") { renamed = "nesterov" }
+            if n == "false" || renamed == "nesterov" { h.removeAll { $0.key == "nesterov" } }
+        }
+        if isZero(value("eps_root")) { h.removeAll { $0.key == "eps_root" } }
+        if base == "rmsprop" {
+            if isZero(value("momentum")) { h.removeAll { $0.key == "momentum" } }
+            if value("centered") == "false" { h.removeAll { $0.key == "centered" } }
+        }
+        if renamed != base { name = name.hasPrefix("lookahead_") ? "lookahead_" + renamed : renamed }
+        return (name, h)
     }
 
     static func replayCase(_ c: JSON, index: Int, source: String) throws -> CaseResult {
@@ -109,6 +141,7 @@ public enum TrajectoryReplay {
                     hyper.append((key, x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"))
                 case .bool(let b): hyper.append((key, b ? "true" : "false"))
                 case .string(let s): hyper.append((key, s))
+                case .null: continue  // optax's "not set"
                 default: throw SpecError("\(location).hyper.\(key)", "expected a number, true/false or a string")
                 }
             }

@@ -1,0 +1,41 @@
+// Trajectory files written with optax's own argument names replay too.
+
+import Foundation
+import XCTest
+import MetaOptimizers
+
+final class OptaxSpellingTests: XCTestCase {
+    func testOptaxArgumentNamesMapToOurOptimizers() throws {
+        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/reference/optimizer-trajectories.json")
+        guard let data = try? Data(contentsOf: shared) else { throw XCTSkip("shared/ is not beside the checkout") }
+        var root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var cases = root["cases"] as! [[String: Any]]
+        for i in cases.indices {
+            var hyper = cases[i]["hyper"] as! [String: Any]
+            if let lr = hyper.removeValue(forKey: "lr") { hyper["learning_rate"] = lr }
+            switch cases[i]["optimizer"] as! String {
+            case "momentum":  // optax.sgd(learning_rate, momentum, nesterov=False)
+                cases[i]["optimizer"] = "sgd"
+                hyper["nesterov"] = false
+            case "nesterov":  // optax.sgd(learning_rate, momentum, nesterov=True)
+                cases[i]["optimizer"] = "sgd"
+                hyper["nesterov"] = true
+            case "adam", "adamw":
+                hyper["eps_root"] = 0.0
+            case "rmsprop":
+                hyper["centered"] = false
+                hyper["momentum"] = NSNull()
+            default: break
+            }
+            cases[i]["hyper"] = hyper
+        }
+        root["cases"] = cases
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("optax-names-\(UInt32.random(in: 0...UInt32.max)).json")
+        try JSONSerialization.data(withJSONObject: root).write(to: file)
+        let results = try TrajectoryReplay.replay(fileAt: file.path)
+        XCTAssertEqual(results.count, 10)
+        for r in results { XCTAssertTrue(r.passed, "\(r.name): \(r.spec) error \(r.maxRelativeError)") }
+        XCTAssertTrue(results.contains { $0.spec.hasPrefix("nesterov:") })
+    }
+}
