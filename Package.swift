@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // metatrain: meta-training learned optimizers on CPU.
 // Dependencies flow one way (DESIGN §9): C kernels / BLAS → MetaCore → {MetaTasks, MetaOptimizers} →
-// MetaEvaluation → MetaTrainCommands → metatrain.
+// {MetaEvaluation, MetaLearned} → MetaTraining → MetaTrainCommands → metatrain.
 // No unsafeFlags: hot loops live in CKernels with per-function target attributes and run-time dispatch.
 import PackageDescription
 
@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MetaCore", targets: ["MetaCore"]),
         .library(name: "MetaTasks", targets: ["MetaTasks"]),
         .library(name: "MetaOptimizers", targets: ["MetaOptimizers"]),
+        .library(name: "MetaLearned", targets: ["MetaLearned"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,10 +29,12 @@ let package = Package(
         .target(name: "MetaTasks", dependencies: ["MetaCore", "CKernels", "CZlib"]),
         .target(name: "MetaOptimizers", dependencies: ["MetaCore", "CKernels"]),
         .target(name: "MetaEvaluation", dependencies: ["MetaTasks", "MetaOptimizers"]),
+        .target(name: "MetaLearned", dependencies: ["MetaCore", "MetaOptimizers", "CKernels"]),
+        .target(name: "MetaTraining", dependencies: ["MetaLearned", "MetaTasks", "MetaEvaluation"]),
         .target(
             name: "MetaTrainCommands",
             dependencies: [
-                "MetaTasks", "MetaOptimizers", "MetaEvaluation",
+                "MetaTasks", "MetaOptimizers", "MetaEvaluation", "MetaLearned", "MetaTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "metatrain", dependencies: ["MetaTrainCommands"]),
@@ -40,6 +43,8 @@ let package = Package(
         .testTarget(name: "MetaTasksTests", dependencies: ["MetaTasks", "TestSupport"]),
         .testTarget(name: "MetaOptimizersTests", dependencies: ["MetaOptimizers", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MetaEvaluationTests", dependencies: ["MetaEvaluation", "TestSupport"]),
+        .testTarget(name: "MetaLearnedTests", dependencies: ["MetaLearned", "TestSupport"]),
+        .testTarget(name: "MetaTrainingTests", dependencies: ["MetaTraining", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["MetaTrainCommands", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

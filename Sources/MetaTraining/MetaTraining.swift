@@ -1,0 +1,1 @@
+// Meta-training learned optimizers by truncated unrolls (ES, PES).
