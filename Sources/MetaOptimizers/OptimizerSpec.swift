@@ -1,6 +1,8 @@
 // One optimizer-spec syntax for every command: `NAME[:key=value,…]`, e.g. `adam:lr=3e-3,b1=0.8`,
 // `lookahead:k=5,alpha=0.5,inner=adam`. A value may itself be a spec in brackets:
 // `lookahead:k=5,inner=[adam:lr=1e-3,b1=0.8]`. Several specs are separated by `;` on the command line.
+// The first setting may be a bare value, stored under the key `path`: `lo:/runs/a.safetensors` is
+// `lo:path=/runs/a.safetensors` (a path containing `:,=[];]` must not use this form).
 
 import MetaCore
 
@@ -36,15 +38,23 @@ public struct OptimizerSpec: Hashable, Sendable, CustomStringConvertible {
         for s in settings { h.combine(s.key); h.combine(s.value) }
     }
 
-    /// The canonical text: parses back to an equal spec.
+    /// The key under which a bare first value (`lo:PATH`) is stored.
+    public static let positionalKey = "path"
+
+    /// The canonical text: parses back to an equal spec. A first `path` setting is written bare.
     public var description: String {
-        settings.isEmpty ? name : name + ":" + settings.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        guard !settings.isEmpty else { return name }
+        return name + ":" + settings.enumerated().map { i, s in
+            if i == 0, s.key == Self.positionalKey, case .text = s.value { return "\(s.value)" }
+            return "\(s.key)=\(s.value)"
+        }.joined(separator: ",")
     }
 
     /// The value of a key, if set.
     public subscript(key: String) -> Value? { settings.last { $0.key == key }?.value }
 
-    /// Parses `NAME[:key=value,…]`. Errors name the spec and the position.
+    /// Parses `NAME[:key=value,…]` or `NAME:VALUE[,key=value,…]` (VALUE stored under `path`).
+    /// Errors name the spec and the position.
     public static func parse(_ text: String) throws -> OptimizerSpec {
         var p = Parser(chars: Array(text), text: text)
         let spec = try p.spec()
@@ -97,6 +107,23 @@ public struct OptimizerSpec: Hashable, Sendable, CustomStringConvertible {
             return s
         }
 
+        /// `=VALUE` or `=[SPEC]` after `key`.
+        mutating func value(of key: String) throws -> Value {
+            guard at < chars.count, chars[at] == "=" else { throw error("expected '=' after '\(key)'") }
+            at += 1
+            skipSpaces()
+            guard at < chars.count, chars[at] == "[" else {
+                // A bare value may itself be a spec name with settings only inside brackets.
+                return .text(try word())
+            }
+            at += 1
+            let inner = try spec()
+            skipSpaces()
+            guard at < chars.count, chars[at] == "]" else { throw error("expected ']' to close the spec of '\(key)'") }
+            at += 1
+            return .spec(inner)
+        }
+
         mutating func spec() throws -> OptimizerSpec {
             let name = try word()
             var settings: [(key: String, value: Value)] = []
@@ -106,19 +133,11 @@ public struct OptimizerSpec: Hashable, Sendable, CustomStringConvertible {
             while true {
                 let key = try word()
                 skipSpaces()
-                guard at < chars.count, chars[at] == "=" else { throw error("expected '=' after '\(key)'") }
-                at += 1
-                skipSpaces()
-                if at < chars.count, chars[at] == "[" {
-                    at += 1
-                    let inner = try spec()
-                    skipSpaces()
-                    guard at < chars.count, chars[at] == "]" else { throw error("expected ']' to close the spec of '\(key)'") }
-                    at += 1
-                    settings.append((key, .spec(inner)))
+                if settings.isEmpty, at >= chars.count || chars[at] != "=" {
+                    // `NAME:VALUE`: a bare first value is the positional `path` setting.
+                    settings.append((OptimizerSpec.positionalKey, .text(key)))
                 } else {
-                    // A bare value may itself be a spec name with settings only inside brackets.
-                    settings.append((key, .text(try word())))
+                    settings.append((key, try value(of: key)))
                 }
                 skipSpaces()
                 if at < chars.count, chars[at] == "," {
