@@ -9,4 +9,10 @@ public struct MetaTrain: ParsableCommand {
         subcommands: [Zoo.self, Optimize.self, Compare.self, Replay.self, Optimizers.self, Bench.self])
 
     public init() {}
+
+    /// Registers the optimizer resolvers (`lo:PATH`) before parsing, then runs the command.
+    public static func main() {
+        LearnedOptimizerResolver.register()
+        main(nil)
+    }
 }

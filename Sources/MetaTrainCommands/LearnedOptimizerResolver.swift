@@ -1,0 +1,88 @@
+// `lo:PATH` (or `lo:path=PATH`) in any optimizer spec: the inner optimizer of a saved learned
+// optimizer, θ applied. `lo:default` is `Checkpoints/default.safetensors` of the package. Loaded
+// checkpoints are cached by path, so a comparison that builds the optimizer per task reads it once.
+
+import Foundation
+import MetaCore
+import MetaEvaluation
+import MetaLearned
+import MetaOptimizers
+
+/// Resolves `lo:…` specs to the optimizers of learned-optimizer checkpoints.
+public final class LearnedOptimizerResolver: @unchecked Sendable {
+    /// The spec name.
+    public static let name = "lo"
+    /// The checkpoint `lo:default` names, relative to the package root.
+    public static let defaultCheckpoint = "Checkpoints/default.safetensors"
+
+    private let build: LearnedOptimizerCheckpoint.Builder
+    private let lock = NSLock()
+    private var cache: [String: LearnedOptimizerCheckpoint] = [:]
+
+    public init(build: @escaping LearnedOptimizerCheckpoint.Builder = LearnedOptimizerCheckpoint.defaultBuilder) {
+        self.build = build
+    }
+
+    /// The resolver used by the commands.
+    public static let shared = LearnedOptimizerResolver()
+
+    /// Appends the shared resolver to `OptimizerFactory.resolvers` once (idempotent).
+    public static func register() {
+        registrationLock.lock()
+        defer { registrationLock.unlock() }
+        guard !OptimizerFactory.resolvers.contains(where: { $0.names.contains(name) }) else { return }
+        OptimizerFactory.resolvers.append(shared.resolver)
+    }
+
+    private static let registrationLock = NSLock()
+
+    /// This resolver as an `OptimizerResolver` for `OptimizerFactory`.
+    public var resolver: OptimizerResolver {
+        OptimizerResolver(names: [Self.name]) { [self] spec in try self.make(spec) }
+    }
+
+    /// The optimizer of `lo:PATH`; errors name the spec or the file.
+    public func make(_ spec: OptimizerSpec) throws -> any Optimizer {
+        let checkpoint = try self.checkpoint(spec)
+        do { return try checkpoint.optimizer(build: build) } catch let e as SpecError {
+            throw SpecError("\(try path(of: spec)): \(e.location)", e.message)
+        }
+    }
+
+    /// The checkpoint a `lo:` spec names (loaded once per path).
+    public func checkpoint(_ spec: OptimizerSpec) throws -> LearnedOptimizerCheckpoint {
+        let path = try self.path(of: spec)
+        lock.lock()
+        defer { lock.unlock() }
+        if let c = cache[path] { return c }
+        let c = try LearnedOptimizerCheckpoint.load(from: path, build: build)
+        cache[path] = c
+        return c
+    }
+
+    /// The file a `lo:` spec names: its `path` setting, with `default` located in the package.
+    public func path(of spec: OptimizerSpec) throws -> String {
+        _ = try SpecSettings(spec, allowed: [OptimizerSpec.positionalKey])
+        guard let value = spec[OptimizerSpec.positionalKey] else {
+            throw SpecError("optimizer '\(spec.name)'", "needs a checkpoint: lo:PATH, lo:path=PATH or lo:default")
+        }
+        guard case .text(let text) = value else {
+            throw SpecError("optimizer '\(spec.name)', key 'path'", "expected a file path, found a spec")
+        }
+        if text == "default" { return try Self.locateDefault() }
+        return URL(fileURLWithPath: text).standardizedFileURL.path
+    }
+
+    /// `Checkpoints/default.safetensors` in the current directory, else in the package this binary
+    /// was built from.
+    public static func locateDefault() throws -> String {
+        let fm = FileManager.default
+        let local = fm.currentDirectoryPath + "/" + defaultCheckpoint
+        if fm.fileExists(atPath: local) { return local }
+        // Sources/MetaTrainCommands/LearnedOptimizerResolver.swift → package root
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let built = root.appendingPathComponent(defaultCheckpoint).path
+        if fm.fileExists(atPath: built) { return built }
+        throw SpecError("lo:default", "\(defaultCheckpoint) not found in the current directory or in the package at \(root.path)")
+    }
+}
