@@ -14,12 +14,7 @@ public struct SpecSettings {
     public init(_ spec: OptimizerSpec, allowed: [String]) throws {
         self.spec = spec
         self.allowed = allowed
-        for (i, (key, value)) in spec.settings.enumerated() where !allowed.contains(key) {
-            if i == 0, key == OptimizerSpec.positionalKey {
-                throw SpecError(
-                    "optimizer '\(spec.name)'",
-                    "expected key=value, found '\(value)'; valid keys: \(allowed.joined(separator: ", "))")
-            }
+        for (key, _) in spec.settings where !allowed.contains(key) {
             throw SpecError(
                 "optimizer '\(spec.name)'",
                 "unknown key '\(key)'; valid keys: \(allowed.joined(separator: ", "))")

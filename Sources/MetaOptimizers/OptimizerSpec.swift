@@ -1,8 +1,9 @@
 // One optimizer-spec syntax for every command: `NAME[:key=value,…]`, e.g. `adam:lr=3e-3,b1=0.8`,
 // `lookahead:k=5,alpha=0.5,inner=adam`. A value may itself be a spec in brackets:
 // `lookahead:k=5,inner=[adam:lr=1e-3,b1=0.8]`. Several specs are separated by `;` on the command line.
-// The first setting may be a bare value, stored under the key `path`: `lo:/runs/a.safetensors` is
-// `lo:path=/runs/a.safetensors` (a path containing `:,=[];]` must not use this form).
+// Specs whose name takes a file (`lo`, `program`) may give it bare as the first setting, stored under
+// the key `path`: `lo:/runs/a.safetensors` is `lo:path=/runs/a.safetensors` (a path containing any of
+// `:,=[];]` must not use the bare form).
 
 import MetaCore
 
@@ -40,12 +41,15 @@ public struct OptimizerSpec: Hashable, Sendable, CustomStringConvertible {
 
     /// The key under which a bare first value (`lo:PATH`) is stored.
     public static let positionalKey = "path"
+    /// The names whose first setting may be a bare value (a file path).
+    public static let namesTakingPath: Set<String> = ["lo", "program"]
 
-    /// The canonical text: parses back to an equal spec. A first `path` setting is written bare.
+    /// The canonical text: parses back to an equal spec. A first `path` setting of a name in
+    /// `namesTakingPath` is written bare.
     public var description: String {
         guard !settings.isEmpty else { return name }
         return name + ":" + settings.enumerated().map { i, s in
-            if i == 0, s.key == Self.positionalKey, case .text = s.value { return "\(s.value)" }
+            if i == 0, s.key == Self.positionalKey, Self.namesTakingPath.contains(name), case .text = s.value { return "\(s.value)" }
             return "\(s.key)=\(s.value)"
         }.joined(separator: ",")
     }
@@ -53,7 +57,8 @@ public struct OptimizerSpec: Hashable, Sendable, CustomStringConvertible {
     /// The value of a key, if set.
     public subscript(key: String) -> Value? { settings.last { $0.key == key }?.value }
 
-    /// Parses `NAME[:key=value,…]` or `NAME:VALUE[,key=value,…]` (VALUE stored under `path`).
+    /// Parses `NAME[:key=value,…]`, or for a name in `namesTakingPath` also `NAME:VALUE[,key=value,…]`
+    /// (VALUE stored under `path`).
     /// Errors name the spec and the position.
     public static func parse(_ text: String) throws -> OptimizerSpec {
         var p = Parser(chars: Array(text), text: text)
@@ -133,7 +138,7 @@ public struct OptimizerSpec: Hashable, Sendable, CustomStringConvertible {
             while true {
                 let key = try word()
                 skipSpaces()
-                if settings.isEmpty, at >= chars.count || chars[at] != "=" {
+                if settings.isEmpty, OptimizerSpec.namesTakingPath.contains(name), at >= chars.count || chars[at] != "=" {
                     // `NAME:VALUE`: a bare first value is the positional `path` setting.
                     settings.append((OptimizerSpec.positionalKey, .text(key)))
                 } else {

@@ -1,0 +1,99 @@
+// `lo:PATH` as an optimizer spec: through `OptimizerFactory.make` with a test learned optimizer,
+// and through the binary (`metatrain optimize --optimizer lo:PATH`).
+
+import Foundation
+import XCTest
+import MetaCore
+import MetaEvaluation
+import MetaLearned
+import MetaOptimizers
+import MetaTrainCommands
+
+/// SGD with θ = [log lr]; its architecture is `.learnableAdam` (metadata only).
+private struct LearnableSGD: LearnedOptimizer {
+    var architecture: LearnedOptimizerArchitecture { .learnableAdam }
+    var metaLayout: ParameterLayout { ParameterLayout([("log_lr", [])]) }
+    func initialMetaParameters(key: RandomKey) -> [Float] { [log(0.1)] }
+    func optimizer(metaParameters: [Float]) -> any Optimizer { Scale(-exp(metaParameters[0])) }
+}
+
+final class LearnedOptimizerCommandTests: XCTestCase {
+    func writeCheckpoint(_ dir: URL, logLearningRate: Float = log(0.1)) throws -> String {
+        let path = dir.appendingPathComponent("lo.safetensors").path
+        try LearnedOptimizerCheckpoint(learnedOptimizer: LearnableSGD(), metaParameters: [logLearningRate], outerStep: 3).write(to: path)
+        return path
+    }
+
+    /// One SGD step on p = [1] with gradient [2].
+    func stepOnce(_ opt: any Optimizer) -> Float {
+        func run<O: Optimizer>(_ o: O) -> Float {
+            let layout = ParameterLayout([("p", [1])])
+            var p: [Float] = [1], g: [Float] = [2]
+            var s = o.initialState(parameters: p, layout: layout)
+            o.step(&p, gradient: &g, state: &s, context: StepContext(step: 0, layout: layout))
+            return p[0]
+        }
+        return run(opt)
+    }
+
+    func testSpecResolvesThroughTheFactory() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeCheckpoint(dir)
+        let resolver = LearnedOptimizerResolver { _ in LearnableSGD() }
+        let saved = OptimizerFactory.resolvers
+        OptimizerFactory.resolvers.insert(resolver.resolver, at: 0)
+        defer { OptimizerFactory.resolvers = saved }
+
+        XCTAssertTrue(OptimizerFactory.names.contains("lo"))
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lo:\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lo:path=\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
+        XCTAssertNoThrow(try ComparedOptimizer.parseList("sgd;lo:\(path)").forEach { try $0.checkBuildable() })
+
+        // Cached by path: rewriting the file does not change what an already-loaded spec gives.
+        _ = try writeCheckpoint(dir, logLearningRate: log(0.5))
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lo:\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try LearnedOptimizerResolver { _ in LearnableSGD() }.make(OptimizerSpec.parse("lo:\(path)"))), 0, accuracy: 1e-6)
+
+        // Errors name the file or the spec.
+        let missing = dir.appendingPathComponent("none.safetensors").path
+        XCTAssertThrowsError(try OptimizerFactory.make("lo:\(missing)")) { e in
+            XCTAssertEqual(e as? SpecError, SpecError(missing, "no such file"))
+        }
+        let garbage = dir.appendingPathComponent("garbage.safetensors").path
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: garbage))
+        XCTAssertThrowsError(try OptimizerFactory.make("lo:\(garbage)")) { e in
+            XCTAssertTrue("\(e)".hasPrefix(garbage) && "\(e)".contains("not a valid safetensors file"), "\(e)")
+        }
+        XCTAssertThrowsError(try OptimizerFactory.make("lo")) { e in XCTAssertTrue("\(e)".contains("needs a checkpoint"), "\(e)") }
+        XCTAssertThrowsError(try OptimizerFactory.make("lo:\(path),lr=3")) { e in XCTAssertTrue("\(e)".contains("unknown key 'lr'"), "\(e)") }
+    }
+
+    func testDefaultCheckpointIsLocatedOrNamed() {
+        do {
+            let p = try LearnedOptimizerResolver.locateDefault()
+            XCTAssertTrue(p.hasSuffix("Checkpoints/default.safetensors"), p)
+        } catch {
+            XCTAssertTrue("\(error)".contains("lo:default") && "\(error)".contains("not found"), "\(error)")
+        }
+    }
+
+    func testBinaryOptimizesWithALearnedOptimizer() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeCheckpoint(dir)
+        let missing = try metatrain(["optimize", "--task", "heldout/quadratic-001", "--optimizer", "lo:\(dir.path)/none.safetensors", "--steps", "5"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.err.contains("none.safetensors: no such file"), missing.err)
+
+        // TODO(after merging the learned optimizers): write this checkpoint with the real architecture
+        // (`LearnedOptimizerArchitecture.learnableAdam.make()` and its initial θ) instead of the test LO,
+        // whose meta-layout the binary's learnable Adam will not match.
+        let r = try metatrain(["optimize", "--task", "heldout/quadratic-001", "--optimizer", "lo:\(path)", "--steps", "20"])
+        if r.status != 0, r.err.contains("PLACEHOLDER") || r.err.contains("not implemented") {
+            throw XCTSkip("the binary cannot build .learnableAdam yet (placeholder make()); enable after the learned optimizers merge")
+        }
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("final test loss"), r.out)
+    }
+}
