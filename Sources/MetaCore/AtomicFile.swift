@@ -29,14 +29,17 @@ public enum AtomicFile {
 
 extension AtomicFile {
     /// Writes atomically; with `sync`, the data is flushed to disk (fsync) before the rename and the
-    /// directory entry after it, so a crash leaves the old file or the complete new one. The parent
-    /// directory must exist. On failure no temporary file remains and an existing file is untouched.
+    /// directory entry after it, so a crash leaves the old file or the complete new one. Parent
+    /// directories are created. On failure no temporary file remains and an existing file is untouched.
     public static func write(_ data: Data, to path: String, sync: Bool) throws {
         guard sync else { return try write(data, to: path) }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let tmp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         func failure(_ what: String) -> SpecError { SpecError(path, "cannot write: \(what): \(String(cString: strerror(errno)))") }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw SpecError(path, "cannot write: cannot create directory \(dir): \(error.localizedDescription)")
+        }
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw failure("cannot create a temporary file in \(dir)") }
         var ok = false

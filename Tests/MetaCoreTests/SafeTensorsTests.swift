@@ -174,6 +174,9 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try SafeTensorsFile.read(from: target).tensors, other.tensors)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
         XCTAssertEqual(leftovers, [])
+        // Missing parent directories are created.
+        try other.write(to: path("new/sub/x.safetensors"))
+        XCTAssertEqual(try SafeTensorsFile.read(from: path("new/sub/x.safetensors")).tensors, other.tensors)
     }
 
     // MARK: Python's reference implementation
