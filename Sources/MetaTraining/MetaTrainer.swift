@@ -121,6 +121,8 @@ public final class MetaTrainer {
     public var metaParameters: [Float] { state.metaParameters }
     /// Outer steps taken.
     public var outerStep: Int { state.outerStep }
+    /// The inner optimizer that θ defines now (what evaluations and checkpoints score).
+    public var trainedOptimizer: any Optimizer { learnedOptimizer.optimizer(metaParameters: state.metaParameters) }
 
     /// One outer step.
     @discardableResult
@@ -134,12 +136,14 @@ public final class MetaTrainer {
         let sigma = config.sigma
 
         // Slots whose episode ended start the next one.
+        // (Changes go to a copy: `state` is replaced only once the whole step succeeded.)
+        var newSlots = state.slots
         var episodesStarted = 0
-        for i in 0..<slotCount where state.slots[i].episodeEnded {
-            state.slots[i] = SlotState.start(slot: i, episode: state.slots[i].episode + 1, tasks: tasks, config: config, keys: keys)
+        for i in 0..<slotCount where newSlots[i].episodeEnded {
+            newSlots[i] = SlotState.start(slot: i, episode: newSlots[i].episode + 1, tasks: tasks, config: config, keys: keys)
             episodesStarted += 1
         }
-        let slots = state.slots
+        let slots = newSlots
         let epsilons = (0..<slotCount).map { keys.perturbation(outerStep: s, slot: $0, count: n, sigma: sigma) }
 
         // Work item 2i + 0: slot i with θ+ε; 2i + 1: with θ−ε.
@@ -163,11 +167,12 @@ public final class MetaTrainer {
         }
 
         // Reduction in slot order.
+        let outcomes = try results.map { try $0.get() }
         var gradient = [Double](repeating: 0, count: n)
         var plusSum = 0.0, minusSum = 0.0, innerSteps = 0
         for i in 0..<slotCount {
-            let plus = try results[2 * i].get(), minus = try results[2 * i + 1].get()
-            var slot = state.slots[i]
+            let plus = outcomes[2 * i], minus = outcomes[2 * i + 1]
+            var slot = newSlots[i]
             var direction = epsilons[i]
             if pes {
                 if slot.accumulator.isEmpty { slot.accumulator = [Float](repeating: 0, count: n) }
@@ -183,7 +188,7 @@ public final class MetaTrainer {
             plusSum += Double(plus.loss)
             minusSum += Double(minus.loss)
             innerSteps += plus.steps + minus.steps
-            state.slots[i] = slot
+            newSlots[i] = slot
         }
 
         // ĝ: mean, NaN → 0, clip.
@@ -211,6 +216,7 @@ public final class MetaTrainer {
             return OptimizerStateBox(st)
         }
         state.outerOptimizerState = try outerStep(outerOptimizer)
+        state.slots = newSlots
         state.metaParameters = newTheta
         state.outerStep = s + 1
         state.totalInnerSteps += innerSteps

@@ -2,6 +2,7 @@
 
 import Foundation
 import MetaCore
+import MetaOptimizers
 import MetaTasks
 import MetaTraining
 import XCTest
@@ -90,5 +91,19 @@ final class MetaTrainingConfigTests: XCTestCase {
             XCTAssertEqual(task.batchLoss(p, split: .validation, key: RandomKey(seed: 1)), expected, accuracy: 1e-5 * expected)
         }
         XCTAssertEqual(Set(tasks).count, 4, "distinct targets")
+    }
+}
+
+final class MetaTrainerSetupTests: XCTestCase {
+    /// A task that cannot be built is reported when the trainer is made, not inside a worker.
+    func testUnbuildableTaskIsReportedAtConstruction() {
+        var c = testConfig(estimator: .es)
+        let bad = TaskConfig.quadratic(QuadraticConfig(dimension: 0))
+        c.tasks = .explicit([bad])
+        XCTAssertThrowsError(try MetaTrainer(
+            config: c, learnedOptimizer: LearnableSGD(), outerOptimizer: Scale(0), tasks: [bad])) { error in
+            XCTAssertTrue(error is SpecError, "\(error)")
+            XCTAssertTrue("\(error)".contains("dimension"), "\(error)")
+        }
     }
 }
