@@ -1,1 +1,0 @@
-// Meta-training learned optimizers by truncated unrolls (ES, PES).

@@ -1,0 +1,109 @@
+// Strict config reading: errors name the key; defaults and the sanity configuration round-trip.
+
+import Foundation
+import MetaCore
+import MetaOptimizers
+import MetaTasks
+import MetaTraining
+import XCTest
+
+final class MetaTrainingConfigTests: XCTestCase {
+    func decode(_ json: String) throws -> MetaTrainingConfig {
+        try MetaTrainingConfig.decode(Data(json.utf8))
+    }
+
+    func assertError(_ json: String, location: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try decode(json), file: file, line: line) { error in
+            let e = error as? SpecError
+            XCTAssertEqual(e?.location, location, "\(error)", file: file, line: line)
+        }
+    }
+
+    func testDefaults() throws {
+        let c = try decode("{}")
+        XCTAssertEqual(c, MetaTrainingConfig())
+        XCTAssertEqual(c.estimator, .pes)
+        XCTAssertEqual(c.tasks, .zooList("train"))
+        XCTAssertEqual(c.tasksPerStep, 8)
+        XCTAssertEqual(c.truncationLength, 50)
+        XCTAssertEqual(c.horizon, 100...300)
+        XCTAssertEqual(c.sigma, 0.01)
+        XCTAssertEqual(c.outerOptimizer, "adam:lr=1e-3")
+        XCTAssertEqual(c.gradientClip, 0.1)
+        XCTAssertEqual(c.lossCap, 20)
+        XCTAssertEqual(c.metaLossSplit, .validation)
+        XCTAssertNil(c.threads)
+    }
+
+    func testRoundTrip() throws {
+        for c in [MetaTrainingConfig(), .quadraticSanity] {
+            let data = try JSONEncoder().encode(c)
+            XCTAssertEqual(try MetaTrainingConfig.decode(data), c)
+        }
+        let c = try decode(#"{"estimator": "es", "tasks": [{"family": "quadratic", "dimension": 3}], "families": ["quadratic"], "horizon": [20, 40], "threads": 2, "metaLossSplit": "train"}"#)
+        XCTAssertEqual(c.estimator, .es)
+        XCTAssertEqual(c.horizon, 20...40)
+        XCTAssertEqual(c.threads, 2)
+        XCTAssertEqual(c.metaLossSplit, .train)
+        XCTAssertEqual(try c.resolveTasks().count, 1)
+        XCTAssertEqual(try MetaTrainingConfig.decode(try JSONEncoder().encode(c)), c)
+    }
+
+    func testErrorsNameTheKey() {
+        assertError(#"{"tasksPerstep": 4}"#, location: "tasksPerstep")
+        assertError(#"{"estimator": "sgd"}"#, location: "estimator")
+        assertError(#"{"sigma": -1}"#, location: "sigma")
+        assertError(#"{"sigma": "big"}"#, location: "sigma")
+        assertError(#"{"tasksPerStep": 0}"#, location: "tasksPerStep")
+        assertError(#"{"horizon": [300, 100]}"#, location: "horizon")
+        assertError(#"{"horizon": [100]}"#, location: "horizon")
+        assertError(#"{"metaLossSplit": "test"}"#, location: "metaLossSplit")
+        assertError(#"{"outerOptimizer": "adam:lr="}"#, location: "outerOptimizer")
+        assertError(#"{"tasks": "everything"}"#, location: "tasks")
+        assertError(#"{"tasks": []}"#, location: "tasks")
+        assertError(#"{"tasks": [{"family": "quadratic", "dimenson": 3}]}"#, location: "tasks[0].dimenson")
+        assertError(#"{"families": ["quadratic", "rnn"]}"#, location: "families[1]")
+        assertError(#"{"threads": 0}"#, location: "threads")
+        assertError(#"{"metricsFile": "a/b.jsonl"}"#, location: "metricsFile")
+    }
+
+    func testFamilyFilterThatLeavesNothingIsAnError() throws {
+        let c = try decode(#"{"tasks": [{"family": "quadratic"}], "families": ["mlp"]}"#)
+        XCTAssertThrowsError(try c.resolveTasks()) { XCTAssertEqual(($0 as? SpecError)?.location, "tasks") }
+    }
+
+    /// The sanity configuration's tasks are exactly ‖p − p*‖² in 10 dimensions.
+    func testQuadraticSanityTasksAreSquaredDistances() throws {
+        let c = MetaTrainingConfig.quadraticSanity
+        XCTAssertEqual(c.estimator, .pes)
+        XCTAssertEqual(c.tasksPerStep, 4)
+        XCTAssertEqual(c.truncationLength, 50)
+        XCTAssertEqual(c.horizon, 100...300)
+        XCTAssertEqual(c.outerSteps, 1500)
+        let tasks = try c.resolveTasks()
+        XCTAssertEqual(tasks.count, 4)
+        for config in tasks {
+            let task = try config.makeTask() as! QuadraticTask
+            XCTAssertEqual(task.layout.count, 10)
+            var rng = RandomKey(seed: 9).generator()
+            let p = rng.normals(10)
+            let expected = zip(p, task.target).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            XCTAssertEqual(task.batchLoss(p, split: .validation, key: RandomKey(seed: 1)), expected, accuracy: 1e-5 * expected)
+        }
+        XCTAssertEqual(Set(tasks).count, 4, "distinct targets")
+    }
+}
+
+final class MetaTrainerSetupTests: XCTestCase {
+    /// A task that cannot be built is reported when the trainer is made, not inside a worker.
+    func testUnbuildableTaskIsReportedAtConstruction() {
+        var c = testConfig(estimator: .es)
+        let bad = TaskConfig.quadratic(QuadraticConfig(dimension: 0))
+        c.tasks = .explicit([bad])
+        XCTAssertThrowsError(try MetaTrainer(
+            config: c, learnedOptimizer: LearnableSGD(), outerOptimizer: Scale(0), tasks: [bad])) { error in
+            XCTAssertTrue(error is SpecError, "\(error)")
+            XCTAssertTrue("\(error)".contains("dimension"), "\(error)")
+        }
+    }
+}
