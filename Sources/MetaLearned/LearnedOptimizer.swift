@@ -17,16 +17,35 @@ public protocol LearnedOptimizer: Sendable {
     func optimizer(metaParameters: [Float]) -> any Optimizer
 }
 
-/// Which learned optimizer, with its sizes. PLACEHOLDER cases: the learned-optimizer work fills this in
-/// (the hierarchical LSTM_FF, the per-parameter MLP, learnable Adam) and `make()`.
+/// Which learned optimizer, with its sizes (stored in checkpoints beside θ).
 public enum LearnedOptimizerArchitecture: Codable, Hashable, Sendable {
-    /// Adam whose log learning rate and betas are meta-parameters.
-    case learnableAdam
+    /// The hierarchical LSTM + per-parameter MLP of Metz et al. 2020 (`LSTMFFOptimizer`).
+    case lstmFF(LSTMFFConfig)
+    /// The per-parameter MLP without the LSTM, Metz et al. 2019 (`PerParameterMLPOptimizer`).
+    case perParameterMLP(PerParameterMLPConfig)
+    /// Adam whose log learning rate, betas (as logits) and log ε are meta-parameters (`LearnableAdam`).
+    case learnableAdam(LearnableAdamConfig)
+
+    /// Short name for files, flags and reports.
+    public var name: String {
+        switch self {
+        case .lstmFF: return "lstm_ff"
+        case .perParameterMLP: return "perparam_mlp"
+        case .learnableAdam: return "learnable_adam"
+        }
+    }
+
+    /// Each architecture with its default sizes, by `name`.
+    public static let defaults: [LearnedOptimizerArchitecture] = [
+        .lstmFF(LSTMFFConfig()), .perParameterMLP(PerParameterMLPConfig()), .learnableAdam(LearnableAdamConfig()),
+    ]
 
     /// Builds the learned optimizer.
     public func make() -> any LearnedOptimizer {
         switch self {
-        case .learnableAdam: fatalError("PLACEHOLDER")
+        case .lstmFF(let config): return LSTMFFOptimizer(config: config)
+        case .perParameterMLP(let config): return PerParameterMLPOptimizer(config: config)
+        case .learnableAdam(let config): return LearnableAdam(config: config)
         }
     }
 }
