@@ -71,6 +71,12 @@ MT_HOT void mt_mlp3_forward(size_t n, int nin, const float *restrict x, size_t l
     for (size_t r0 = 0; r0 < n; r0 += RB) {
         const size_t rows = n - r0 < RB ? n - r0 : RB;
         if (rows == RB) {
+            // Feature-major input is nin streams far apart: more than the hardware prefetchers track.
+            if (r0 + 4 * RB < n)
+                for (int k = 0; k < nin; k++) {
+                    __builtin_prefetch(x + (size_t)k * ldx + r0 + 4 * RB);
+                    __builtin_prefetch(x + (size_t)k * ldx + r0 + 4 * RB + 16);
+                }
             dense_block(nin, h1, x + r0, ldx, w1, b1, 1, a1);
         } else {
             memset(tail, 0, sizeof(float) * (size_t)nin * RB);
@@ -235,6 +241,9 @@ MT_HOT void mt_lo_mlp_step(size_t n, const float *restrict g, const float *restr
     float a2[MT_LO_MAX_WIDTH * RB] __attribute__((aligned(64)));
     float out[MT_LO_MAX_WIDTH * RB] __attribute__((aligned(64)));
     float gb[RB], pb[RB];
+    // Per-lane sums of the extra outputs (a scalar sum per block would be a long dependency chain).
+    v16 extra_acc[MT_LO_MAX_WIDTH];
+    for (int j = 2; j < nout; j++) extra_acc[j - 2] = (v16){0};
     for (size_t r0 = 0; r0 < n; r0 += RB) {
         const size_t rows = n - r0 < RB ? n - r0 : RB;
         // Gather the block (zero-padded past n so every lane computes finite numbers).
@@ -284,10 +293,17 @@ MT_HOT void mt_lo_mlp_step(size_t n, const float *restrict g, const float *restr
         for (size_t r = 0; r < rows; r++) {
             u[r0 + r] = -out[r] * lo_expf(step_exp * out[RB + r]) * step_scale;
         }
-        for (int j = 2; j < nout; j++) {
-            float s = 0;
-            for (size_t r = 0; r < rows; r++) s += out[(size_t)j * RB + r];
-            extra_sums[j - 2] += s;
+        if (rows == RB) {
+            for (int j = 2; j < nout; j++)
+                extra_acc[j - 2] += *(const v16u *)(out + (size_t)j * RB) + *(const v16u *)(out + (size_t)j * RB + 16);
+        } else {
+            for (int j = 2; j < nout; j++)
+                for (size_t r = 0; r < rows; r++) extra_acc[j - 2][r % 16] += out[(size_t)j * RB + r];
         }
+    }
+    for (int j = 2; j < nout; j++) {
+        double t = 0;
+        for (int l = 0; l < 16; l++) t += extra_acc[j - 2][l];
+        extra_sums[j - 2] += t;
     }
 }
