@@ -138,16 +138,22 @@ MT_INLINE float lo_expf(float x) {
     return p * s;
 }
 
-#define LANES 8
+// Elements per step of the accumulate loop: per-lane float partial sums let the loop vectorizer widen
+// every reduction (no reassociation needed); each chunk's lanes are added in double at the end.
+#define LANES 64
+
+// Largest gradient magnitude after clipping: keeps g² and the second moments finite in float.
+#define MT_LO_MAX_GRADIENT 1e15f
 
 MT_HOT void mt_lo_accumulate(size_t n, float *restrict g, const float *restrict p, float *restrict m,
                              float *restrict v, size_t ld, int decays, const float *restrict decay_values,
                              float clip, double *restrict stats) {
     const int D = decays;
     const int ns = MT_LO_NSTATS(D);
-    double acc[MT_LO_NSTATS(MT_LO_MAX_DECAYS)][LANES];
+    float acc[MT_LO_NSTATS(MT_LO_MAX_DECAYS)][LANES] __attribute__((aligned(64)));
     for (int s = 0; s < ns; s++)
         for (int l = 0; l < LANES; l++) acc[s][l] = 0;
+    clip = clip < MT_LO_MAX_GRADIENT ? clip : MT_LO_MAX_GRADIENT;
     // Clip first, over the whole chunk, so the accumulator loops below read clean gradients.
     for (size_t i = 0; i < n; i++) {
         float gi = g[i];
@@ -155,71 +161,59 @@ MT_HOT void mt_lo_accumulate(size_t n, float *restrict g, const float *restrict 
         gi = gi > clip ? clip : (gi < -clip ? -clip : gi);
         g[i] = gi;
     }
-    // One element's contributions to lane l (the vectorizer widens the lane loops below).
-#define ACCUMULATE_ONE(i, l)                                                    \
-    do {                                                                        \
-        const float gi_ = g[i];                                                 \
-        const double gd_ = gi_, pd_ = p[i];                                     \
-        const double lp_ = lo_logf(__builtin_fabsf(p[i]) + 1e-8f);              \
-        acc[0][l] += gd_ * gd_;                                                 \
-        acc[1][l] += pd_ * pd_;                                                 \
-        acc[2][l] += lp_ * lp_;                                                 \
-        acc[ns - 1][l] += pd_;                                                  \
-        for (int d = 0; d < D; d++) {                                           \
-            const float c_ = decay_values[d];                                   \
-            float *restrict md_ = m + (size_t)d * ld;                           \
-            float *restrict vd_ = v + (size_t)d * ld;                           \
-            const float mi_ = MT_FMA(c_, md_[i] - gi_, gi_);                    \
-            const float vi_ = MT_FMA(c_, vd_[i] - gi_ * gi_, gi_ * gi_);        \
-            md_[i] = mi_;                                                       \
-            vd_[i] = vi_;                                                       \
-            const float r_ = 1.0f / MT_SQRT(vi_ + 1e-6f);                       \
-            const double mr_ = mi_ * r_;                                        \
-            acc[3 + d][l] += (double)mi_ * mi_;                                 \
-            acc[3 + D + d][l] += (double)vi_ * vi_;                             \
-            acc[3 + 2 * D + d][l] += mr_ * mr_;                                 \
-            acc[3 + 3 * D + d][l] += (double)r_ * r_;                           \
-            acc[ns - 3][l] += mi_;                                              \
-            acc[ns - 2][l] += vi_;                                              \
-        }                                                                       \
-    } while (0)
-    const size_t full = n / LANES * LANES;
-    for (size_t i0 = 0; i0 < full; i0 += LANES) {
-        // ACCUMULATE_ONE split so that each innermost loop runs over the lanes.
-        for (int l = 0; l < LANES; l++) {
-            const double gd = g[i0 + l], pd = p[i0 + l];
-            const double lp = lo_logf(__builtin_fabsf(p[i0 + l]) + 1e-8f);
-            acc[0][l] += gd * gd;
-            acc[1][l] += pd * pd;
-            acc[2][l] += lp * lp;
-            acc[ns - 1][l] += pd;
+    for (size_t i0 = 0; i0 < n; i0 += LANES) {
+        const int lanes = n - i0 < LANES ? (int)(n - i0) : LANES;
+        if (lanes == LANES) {
+            for (int l = 0; l < LANES; l++) {
+                const float gi = g[i0 + l], pi = p[i0 + l];
+                const float lp = lo_logf(__builtin_fabsf(pi) + 1e-8f);
+                acc[0][l] += gi * gi;
+                acc[1][l] += pi * pi;
+                acc[2][l] += lp * lp;
+                acc[ns - 1][l] += pi;
+            }
+        } else {
+            for (int l = 0; l < lanes; l++) {
+                const float gi = g[i0 + l], pi = p[i0 + l];
+                const float lp = lo_logf(__builtin_fabsf(pi) + 1e-8f);
+                acc[0][l] += gi * gi;
+                acc[1][l] += pi * pi;
+                acc[2][l] += lp * lp;
+                acc[ns - 1][l] += pi;
+            }
         }
         for (int d = 0; d < D; d++) {
             const float c = decay_values[d];
             float *restrict md = m + (size_t)d * ld + i0;
             float *restrict vd = v + (size_t)d * ld + i0;
-            double *restrict am = acc[3 + d], *restrict av = acc[3 + D + d];
-            double *restrict amr = acc[3 + 2 * D + d], *restrict ar = acc[3 + 3 * D + d];
-            double *restrict sm = acc[ns - 3], *restrict sv = acc[ns - 2];
-            for (int l = 0; l < LANES; l++) {
-                const float gi = g[i0 + l];
-                const float mi = MT_FMA(c, md[l] - gi, gi);
-                const float vi = MT_FMA(c, vd[l] - gi * gi, gi * gi);
-                md[l] = mi;
-                vd[l] = vi;
-                const float r = 1.0f / MT_SQRT(vi + 1e-6f);
-                const double mr = mi * r;
-                am[l] += (double)mi * mi;
-                av[l] += (double)vi * vi;
-                amr[l] += mr * mr;
-                ar[l] += (double)r * r;
-                sm[l] += mi;
-                sv[l] += vi;
+            const float *restrict gd = g + i0;
+            float *restrict am = acc[3 + d], *restrict av = acc[3 + D + d];
+            float *restrict amr = acc[3 + 2 * D + d], *restrict ar = acc[3 + 3 * D + d];
+            float *restrict sm = acc[ns - 3], *restrict sv = acc[ns - 2];
+#define ACCUMULATE_LANE(l)                                          \
+    do {                                                            \
+        const float gi = gd[l];                                     \
+        const float mi = MT_FMA(c, md[l] - gi, gi);                 \
+        const float vi = MT_FMA(c, vd[l] - gi * gi, gi * gi);       \
+        md[l] = mi;                                                 \
+        vd[l] = vi;                                                 \
+        const float r = 1.0f / MT_SQRT(vi + 1e-6f);                 \
+        const float mr = mi * r;                                    \
+        am[l] += mi * mi;                                           \
+        av[l] += vi * vi;                                           \
+        amr[l] += mr * mr;                                          \
+        ar[l] += r * r;                                             \
+        sm[l] += mi;                                                \
+        sv[l] += vi;                                                \
+    } while (0)
+            if (lanes == LANES) {
+                for (int l = 0; l < LANES; l++) ACCUMULATE_LANE(l);
+            } else {
+                for (int l = 0; l < lanes; l++) ACCUMULATE_LANE(l);
             }
+#undef ACCUMULATE_LANE
         }
     }
-    for (size_t i = full; i < n; i++) ACCUMULATE_ONE(i, 0);
-#undef ACCUMULATE_ONE
     for (int s = 0; s < ns; s++) {
         double t = 0;
         for (int l = 0; l < LANES; l++) t += acc[s][l];
@@ -261,6 +255,7 @@ MT_HOT void mt_lo_mlp_step(size_t n, const float *restrict g, const float *restr
         const float s_ = inv_norm[k];                                    \
         for (int r = 0; r < RB; r++) {                                   \
             float f_ = (expr) * s_;                                      \
+            f_ = f_ == f_ ? f_ : 0.0f; /* inf·0 from an overflowed norm */ \
             x[(k) * RB + r] = f_ > fc ? fc : (f_ < -fc ? -fc : f_);      \
         }                                                                \
     } while (0)
