@@ -349,3 +349,27 @@ func linear(_ x: [Float], _ w: [Float], _ b: [Float]) -> [Float] {
     }
     return y
 }
+
+extension LSTMFFConfig {
+    private enum CodingKeys: String, CodingKey { case decays, timeScales, lstmHidden, mlpHidden, lstmToMLP, globalMessage, extraOutputs, featureClip, lstmFeatureClip, logClip, stepExponent, stepScale, lossDecay, validationDecay }
+
+    /// Keys left out take their defaults (a config file names only what it changes).
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let v = try c.decodeIfPresent([Float].self, forKey: .decays) { decays = v }
+        if let v = try c.decodeIfPresent([Double].self, forKey: .timeScales) { timeScales = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .lstmHidden) { lstmHidden = v }
+        if let v = try c.decodeIfPresent([Int].self, forKey: .mlpHidden) { mlpHidden = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .lstmToMLP) { lstmToMLP = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .globalMessage) { globalMessage = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .extraOutputs) { extraOutputs = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .featureClip) { featureClip = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .lstmFeatureClip) { lstmFeatureClip = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .logClip) { logClip = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .stepExponent) { stepExponent = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .stepScale) { stepScale = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .lossDecay) { lossDecay = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .validationDecay) { validationDecay = v }
+    }
+}

@@ -52,3 +52,17 @@ public struct LearnableAdam: LearnedOptimizer {
         return ScaleByAdam(beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, scale: -h.learningRate)
     }
 }
+
+extension LearnableAdamConfig {
+    private enum CodingKeys: String, CodingKey { case learningRate, beta1, beta2, epsilon }
+
+    /// Keys left out take their defaults (a config file names only what it changes).
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let v = try c.decodeIfPresent(Float.self, forKey: .learningRate) { learningRate = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .beta1) { beta1 = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .beta2) { beta2 = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .epsilon) { epsilon = v }
+    }
+}

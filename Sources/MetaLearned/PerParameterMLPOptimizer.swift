@@ -114,3 +114,19 @@ public struct PerParameterMLPInnerOptimizer: Optimizer {
         state.step += 1
     }
 }
+
+extension PerParameterMLPConfig {
+    private enum CodingKeys: String, CodingKey { case decays, timeScales, mlpHidden, featureClip, stepExponent, stepScale }
+
+    /// Keys left out take their defaults (a config file names only what it changes).
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let v = try c.decodeIfPresent([Float].self, forKey: .decays) { decays = v }
+        if let v = try c.decodeIfPresent([Double].self, forKey: .timeScales) { timeScales = v }
+        if let v = try c.decodeIfPresent([Int].self, forKey: .mlpHidden) { mlpHidden = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .featureClip) { featureClip = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .stepExponent) { stepExponent = v }
+        if let v = try c.decodeIfPresent(Float.self, forKey: .stepScale) { stepScale = v }
+    }
+}

@@ -292,7 +292,19 @@ final class LearnedOptimizerTests: XCTestCase {
             let learned = architecture.make()
             XCTAssertEqual(learned.architecture, architecture)
             XCTAssertEqual(learned.initialMetaParameters(key: RandomKey(seed: 1)).count, learned.metaLayout.count)
+            XCTAssertEqual(try LearnedOptimizerArchitecture.named(architecture.name), architecture)
         }
+        // A config file names only what it changes.
+        let json = #"{"name": "lstm_ff", "config": {"lstmHidden": 16, "mlpHidden": [8, 8]}}"#
+        let decoded = try JSONDecoder().decode(LearnedOptimizerArchitecture.self, from: Data(json.utf8))
+        var expected = LSTMFFConfig()
+        expected.lstmHidden = 16
+        expected.mlpHidden = [8, 8]
+        XCTAssertEqual(decoded, .lstmFF(expected))
+        XCTAssertEqual(try JSONDecoder().decode(LearnedOptimizerArchitecture.self, from: Data(#"{"name": "learnable_adam"}"#.utf8)),
+                       .learnableAdam)
+        XCTAssertThrowsError(try JSONDecoder().decode(LearnedOptimizerArchitecture.self, from: Data(#"{"name": "lstm"}"#.utf8)))
+        XCTAssertThrowsError(try LearnedOptimizerArchitecture.named("adam"))
     }
 
     /// With θ set by hand so that d = 100·(normalized gradient feature) and a = 0, the LO is a
