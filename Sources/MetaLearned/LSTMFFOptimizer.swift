@@ -131,23 +131,19 @@ public struct LossStatistics: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Feature of `loss` against the statistics so far, then folds it in (guarded bias correction:
-    /// before any loss the feature is 0).
-    mutating func trainingFeature(_ loss: Double, decay: Double, clip: Float) -> Float {
-        let feature = normalized(loss, decay: decay, clip: clip)
+    /// The training- and validation-loss features against the statistics so far (guarded bias
+    /// correction: 0 before any loss), then folds both losses in. The validation feature is the
+    /// running validation average (decay `validationDecay`) normalized with the training statistics.
+    mutating func features(loss: Double, validationLoss: Double, decay: Double, validationDecay: Double,
+                           clip: Float) -> (training: Float, validation: Float) {
+        validationCount += 1
+        validationMean = validationDecay * validationMean + (1 - validationDecay) * validationLoss
+        let average = validationMean / (1 - Foundation.pow(validationDecay, Double(validationCount)))
+        let result = (normalized(loss, decay: decay, clip: clip), normalized(average, decay: decay, clip: clip))
         count += 1
         mean = decay * mean + (1 - decay) * loss
         meanSquare = decay * meanSquare + (1 - decay) * loss * loss
-        return feature
-    }
-
-    /// Folds in a validation loss and returns the feature of the running validation average,
-    /// normalized with the training statistics (0 before any training loss).
-    mutating func validationFeature(_ loss: Double, decay: Double, trainingDecay: Double, clip: Float) -> Float {
-        validationCount += 1
-        validationMean = decay * validationMean + (1 - decay) * loss
-        let average = validationMean / (1 - Foundation.pow(decay, Double(validationCount)))
-        return normalized(average, decay: trainingDecay, clip: clip)
+        return result
     }
 
     private func normalized(_ value: Double, decay: Double, clip: Float) -> Float {
@@ -237,10 +233,10 @@ public struct LSTMFFInnerOptimizer: Optimizer {
         // 2. Loss features, then the per-tensor LSTM.
         var trainingFeature: Float = 0, validationFeature: Float = 0
         if let loss = context.loss, loss.isFinite {
-            trainingFeature = state.losses.trainingFeature(Double(loss), decay: config.lossDecay, clip: config.lstmFeatureClip)
             let validation = context.validationLoss.flatMap { $0.isFinite ? $0 : nil } ?? loss
-            validationFeature = state.losses.validationFeature(Double(validation), decay: config.validationDecay,
-                                                              trainingDecay: config.lossDecay, clip: config.lstmFeatureClip)
+            (trainingFeature, validationFeature) = state.losses.features(
+                loss: Double(loss), validationLoss: Double(validation), decay: config.lossDecay,
+                validationDecay: config.validationDecay, clip: config.lstmFeatureClip)
         }
         let spec = config.lstmFeatures
         let h = config.lstmHidden, e = config.extraOutputs

@@ -131,8 +131,9 @@ final class LearnedOptimizerTests: XCTestCase {
         g[5] = 50  // clipped to the first threshold, 10
         let inner = PerParameterMLPInnerOptimizer(config: config, metaParameters: θ)
         var state = inner.initialState(parameters: p, layout: layout)
+        state.step = 7  // non-zero time features, folded into the first bias; the clip is still the first (10)
         var updates = g
-        inner.update(&updates, state: &state, parameters: p, context: StepContext(step: 0, layout: layout))
+        inner.update(&updates, state: &state, parameters: p, context: StepContext(step: 7, layout: layout))
 
         let w = ["w1", "w2", "w3"].map { Array(θ[metaLayout["mlp/\($0)"]!.range]) }
         let b = ["b1", "b2", "b3"].map { Array(θ[metaLayout["mlp/\($0)"]!.range]) }
@@ -149,13 +150,13 @@ final class LearnedOptimizerTests: XCTestCase {
             }
             let norms = (0..<23).map { k in (1e-5 + rows.map { $0[k] * $0[k] }.reduce(0, +) / Double(rows.count)).squareRoot() }
             for (row, i) in zip(rows, t.range) {
-                let features = (0..<23).map { min(max(row[$0] / norms[$0], -5), 5) } + config.timeScales.map { Foundation.sin(0 / ($0 * .pi)) }
+                let features = (0..<23).map { min(max(row[$0] / norms[$0], -5), 5) } + config.timeScales.map { Foundation.sin(7 / ($0 * .pi)) }
                 let out = referenceMLP(features, w, b, widths: [34, 32, 32, 2])
                 expected[i] = Float(-out[0] * Foundation.exp(0.001 * out[1]) * 0.001)
             }
         }
         assertClose(updates, expected, rtol: 1e-3, atol: 1e-7)
-        XCTAssertEqual(state.step, 1)
+        XCTAssertEqual(state.step, 8)
     }
 
     func testExtremeGradientsStayFinite() {
@@ -209,13 +210,22 @@ final class LearnedOptimizerTests: XCTestCase {
 
     func testGuardedLossBiasCorrection() {
         var stats = LossStatistics()
-        XCTAssertEqual(stats.trainingFeature(3.5, decay: 0.9, clip: 5), 0)
+        let first = stats.features(loss: 3.5, validationLoss: 4, decay: 0.9, validationDecay: 0.95, clip: 5)
+        XCTAssertEqual(first.training, 0)
+        XCTAssertEqual(first.validation, 0)
         XCTAssertEqual(stats.count, 1)
-        let second = stats.trainingFeature(2.5, decay: 0.9, clip: 5)
-        XCTAssertTrue(second.isFinite)
-        XCTAssertEqual(second, -5, "a drop from a single-sample mean with zero variance saturates the clip")
-        var fresh = LossStatistics()
-        XCTAssertEqual(fresh.validationFeature(3, decay: 0.95, trainingDecay: 0.9, clip: 5), 0)
+        let second = stats.features(loss: 2.5, validationLoss: 4, decay: 0.9, validationDecay: 0.95, clip: 5)
+        XCTAssertTrue(second.training.isFinite && second.validation.isFinite)
+        XCTAssertEqual(second.training, -5, "a drop from a single-sample mean with zero variance saturates the clip")
+        XCTAssertEqual(second.validation, 5, "validation above the training mean: overfitting shows as +")
+        // Bias-corrected statistics of three losses, by hand.
+        _ = stats.features(loss: 3, validationLoss: 3, decay: 0.9, validationDecay: 0.95, clip: 5)
+        let (w1, w2, w3) = (0.1 * 0.81, 0.1 * 0.9, 0.1)
+        let c = 1 - 0.729
+        let mean = (w1 * 3.5 + w2 * 2.5 + w3 * 3) / c
+        let variance = (w1 * 3.5 * 3.5 + w2 * 2.5 * 2.5 + w3 * 9) / c - mean * mean
+        let fourth = stats.features(loss: 3.2, validationLoss: 3.2, decay: 0.9, validationDecay: 0.95, clip: 5)
+        XCTAssertEqual(Double(fourth.training), (3.2 - mean) / (variance + 1e-8).squareRoot(), accuracy: 1e-5)
         // Through the optimizer: the first step with a loss leaves finite LSTM state.
         let learned = LSTMFFOptimizer()
         let layout = ParameterLayout([("w", [3])])
