@@ -159,6 +159,84 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertEqual(state.step, 8)
     }
 
+    /// LSTM_FF's first step against an independent Double implementation of DESIGN §2 (LSTM inputs,
+    /// LSTM cell, heads, MLP inputs, step, fed-back extras and message). Tolerance: the kernels work
+    /// in float with polynomial log/exp (~1e-6 relative) and the constant inputs are folded into the
+    /// first bias in another order: rtol 1e-3 on steps of ~1e-3.
+    func testLSTMFFFirstStepMatchesReference() {
+        let config = LSTMFFConfig()
+        let learned = LSTMFFOptimizer(config: config)
+        let θ = learned.initialMetaParameters(key: RandomKey(seed: 21))
+        let ml = learned.metaLayout
+        func t(_ name: String) -> [Float] { Array(θ[ml[name]!.range]) }
+        let layout = ParameterLayout([("w", [4, 6]), ("s", []), ("b", [6])])
+        var rng = RandomKey(seed: 22).generator()
+        let p = rng.normals(layout.count)
+        var g = rng.normals(layout.count, std: 4)
+        g[3] = .nan
+        let inner = LSTMFFInnerOptimizer(config: config, metaParameters: θ)
+        var state = inner.initialState(parameters: p, layout: layout)
+        var updates = g
+        inner.update(&updates, state: &state, parameters: p, context: StepContext(step: 0, loss: 2, layout: layout))
+
+        let decays = config.decays.map(Double.init), nd = decays.count
+        let h = config.lstmHidden
+        func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+        func logClip(_ x: Double) -> Double { min(max(Foundation.log(x + 1e-8), -20), 20) }
+        func moments(_ xs: [Double]) -> [Double] {
+            let mean = xs.reduce(0, +) / Double(xs.count)
+            let variance = max(0, xs.map { $0 * $0 }.reduce(0, +) / Double(xs.count) - mean * mean)
+            return [logClip(abs(mean)), mean > 0 ? 1 : (mean < 0 ? -1 : 0), logClip(variance)]
+        }
+        var expected = [Float](repeating: 0, count: layout.count)
+        var message = [Double](repeating: 0, count: 18)
+        var extras = [Float]()
+        for tensor in layout.tensors {
+            let gs = tensor.range.map { g[$0].isNaN ? 0 : Double(min(max(g[$0], -10), 10)) }
+            let ps = tensor.range.map { Double(p[$0]) }
+            let ms = gs.map { gi in decays.map { (1 - $0) * gi } }
+            let vs = gs.map { gi in decays.map { (1 - $0) * gi * gi } }
+            let gNorm = gs.map { $0 * $0 }.reduce(0, +).squareRoot()
+            let pNorm = ps.map { $0 * $0 }.reduce(0, +).squareRoot()
+            var shape = tensor.shape.map(Double.init)
+            shape = [Double](repeating: 1, count: 4 - shape.count) + shape
+            let x: [Double] = [Double](repeating: 0, count: 34) + [logClip(gNorm), tensor.shape.isEmpty ? 1 : 0]
+                + moments(ms.flatMap { $0 }) + moments(vs.flatMap { $0 }) + moments(ps) + [logClip(pNorm)]
+                + shape.map { Foundation.log($0) - 1 } + [0, 0]
+            XCTAssertEqual(x.count, 52)
+            let (wx, bias) = (t("lstm/w_input"), t("lstm/bias"))
+            var z = bias.map(Double.init)
+            for k in 0..<52 { for j in 0..<(4 * h) { z[j] += Double(wx[k * 4 * h + j]) * x[k] } }
+            let cell = (0..<h).map { sigmoid(z[$0]) * Foundation.tanh(z[2 * h + $0]) }
+            let hidden = (0..<h).map { sigmoid(z[3 * h + $0]) * Foundation.tanh(cell[$0]) }
+            func head(_ w: [Float], _ b: [Float]) -> [Double] {
+                (0..<b.count).map { j in Double(b[j]) + (0..<h).map { Double(w[$0 * b.count + j]) * hidden[$0] }.reduce(0, +) }
+            }
+            let toMLP = head(t("lstm/to_mlp/w"), t("lstm/to_mlp/b"))
+            for (k, value) in head(t("lstm/message/w"), t("lstm/message/b")).enumerated() { message[k] += value / 3 }
+            var rows = [[Double]]()
+            for i in 0..<tensor.count {
+                let r = vs[i].map { 1 / ($0 + 1e-6).squareRoot() }
+                rows.append([gs[i], ps[i], Foundation.log(abs(ps[i]) + 1e-8)] + ms[i] + vs[i] + zip(ms[i], r).map { $0 * $1 } + r)
+            }
+            let norms = (0..<(3 + 4 * nd)).map { k in (1e-5 + rows.map { $0[k] * $0[k] }.reduce(0, +) / Double(rows.count)).squareRoot() }
+            let constants = [Double](repeating: 0, count: 11) + [Foundation.log(3) - 1, Foundation.log(pNorm + 1e-8), Foundation.log(Double(tensor.count))] + toMLP
+            var extraSums = [Double](repeating: 0, count: 16)
+            for (i, row) in rows.enumerated() {
+                let features = row.indices.map { min(max(row[$0] / norms[$0], -5), 5) } + constants
+                let out = referenceMLP(features, [t("mlp/w1"), t("mlp/w2"), t("mlp/w3")], [t("mlp/b1"), t("mlp/b2"), t("mlp/b3")],
+                                       widths: [54, 32, 32, 18])
+                expected[tensor.offset + i] = Float(-out[0] * Foundation.exp(0.001 * out[1]) * 0.001)
+                for k in 0..<16 { extraSums[k] += out[2 + k] }
+            }
+            extras += extraSums.map { Float($0 / Double(tensor.count)) }
+        }
+        assertClose(updates, expected, rtol: 1e-3, atol: 1e-7)
+        assertClose(state.globalMessage, message.map(Float.init), rtol: 1e-4, atol: 1e-5)
+        assertClose(state.meanExtraOutputs, extras, rtol: 1e-4, atol: 1e-5)
+        XCTAssertEqual(state.losses.count, 1)
+    }
+
     func testExtremeGradientsStayFinite() {
         for learned in [LSTMFFOptimizer(), PerParameterMLPOptimizer()] as [any LearnedOptimizer] {
             let optimizer = learned.optimizer(metaParameters: learned.initialMetaParameters(key: RandomKey(seed: 5)))
