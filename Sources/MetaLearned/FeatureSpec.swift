@@ -38,7 +38,7 @@ public struct FeatureSpec: Codable, Hashable, Sendable {
     /// The width of one group.
     public func width(of name: String) -> Int { range(of: name).count }
 
-    /// The combined width of the named groups (which must be consecutive and in order).
+    /// The combined width of the named groups.
     public func width(ofGroups names: [String]) -> Int { names.reduce(0) { $0 + width(of: $1) } }
 
     /// Concatenation.

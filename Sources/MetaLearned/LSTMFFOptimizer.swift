@@ -55,7 +55,10 @@ public struct LSTMFFConfig: Codable, Hashable, Sendable {
                      FeatureGroup("extra", width: extraOutputs)])
     }
 
-    /// The per-tensor LSTM's inputs.
+    /// The per-tensor LSTM's inputs. `*_mean_stats`: clipped log|μ|, sign μ and clipped log σ² of the
+    /// momenta (pooled over decays and elements), the second moments (likewise) and the parameters;
+    /// logs are `log(x + 1e-8)` clipped to ±`logClip`. `log_shape`: log of each dimension of the shape
+    /// left-padded with 1s to rank 4 (leading dimensions merged beyond rank 4), minus 1.
     public var lstmFeatures: FeatureSpec {
         FeatureSpec([
             FeatureGroup("global_message", width: globalMessage),
@@ -182,6 +185,10 @@ public struct LSTMFFState: Codable, Sendable, Equatable {
 ///    mean over tensors is next step's global message;
 /// 3. the MLP maps `config.mlpFeatures` to d, a, extras; u = −d·exp(0.001·a)·0.001 (`mt_lo_mlp_step`;
 ///    the per-tensor constant inputs are folded into the first layer's bias).
+///
+/// The time features read `state.step` (so a resumed state continues its own clock), not
+/// `context.step`; the loss features read `context.loss` and `context.validationLoss` (the training
+/// loss stands in when no validation loss is given; no loss at all leaves both features 0).
 public struct LSTMFFInnerOptimizer: Optimizer {
     public typealias State = LSTMFFState
 

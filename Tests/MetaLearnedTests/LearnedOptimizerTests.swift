@@ -270,6 +270,29 @@ final class LearnedOptimizerTests: XCTestCase {
         }
     }
 
+    /// Widths that are not multiples of the kernel's 8-output tiles, and fewer decays.
+    func testSmallConfigurationRuns() {
+        var config = LSTMFFConfig()
+        config.decays = [0.9, 0.99]
+        config.lstmHidden = 8
+        config.mlpHidden = [12, 5]
+        config.extraOutputs = 3
+        config.lstmToMLP = 4
+        config.globalMessage = 2
+        XCTAssertEqual(config.mlpFeatures.width, 11 + 11 + 3 + 4)
+        XCTAssertEqual(config.lstmFeatures.width, 2 + 3 + 1 + 1 + 9 + 1 + 4 + 2)
+        let learned = LSTMFFOptimizer(config: config)
+        let θ = learned.initialMetaParameters(key: RandomKey(seed: 17))
+        var rng = RandomKey(seed: 18).generator()
+        let p0 = rng.normals(mixedLayout.count)
+        let count = mixedLayout.count
+        let grads = (0..<4).map { _ in rng.normals(count) }
+        let a = runFresh(learned.optimizer(metaParameters: θ), parameters: p0, layout: mixedLayout, steps: 4) { s, _ in grads[s] }
+        let b = runFresh(learned.optimizer(metaParameters: θ), parameters: p0, layout: mixedLayout, steps: 4) { s, _ in grads[s] }
+        XCTAssertEqual(a.updates, b.updates)
+        XCTAssertTrue(a.updates.joined().allSatisfy(\.isFinite) && a.updates.joined().contains { $0 != 0 })
+    }
+
     func testDeterministicAcrossRunsAndThreads() {
         // > 4096 elements in a tensor: several chunks, so two threads really split the work.
         let layout = ParameterLayout([("w", [100, 90]), ("b", [90]), ("s", [])])
