@@ -148,6 +148,46 @@ void mt_opt_scale(size_t n, float *u, float a);
 /// u ← min(max(u, lo), hi)
 void mt_opt_clip(size_t n, float *u, float lo, float hi);
 
+// ---- learned optimizers (learned.c) ----
+
+/// Rows per block of the fused per-parameter MLP kernels (two 16-lane vectors).
+#define MT_LO_ROWS 32
+/// Largest layer width (inputs or hidden) the fused kernels accept.
+#define MT_LO_MAX_WIDTH 128
+/// Largest number of accumulator decays.
+#define MT_LO_MAX_DECAYS 8
+
+/// y = W3ᵀ relu(W2ᵀ relu(W1ᵀ x + b1) + b2) + b3 for n rows, fused per block of MT_LO_ROWS rows with
+/// the activations in registers / L1. `x` is feature-major (x[k*ldx + i], k < nin), `y` likewise
+/// (y[j*ldy + i], j < nout); weights are row-major [fan_in][fan_out]. Widths ≤ MT_LO_MAX_WIDTH.
+void mt_mlp3_forward(size_t n, int nin, const float *restrict x, size_t ldx, int h1, int h2, int nout,
+                     const float *restrict w1, const float *restrict b1, const float *restrict w2,
+                     const float *restrict b2, const float *restrict w3, const float *restrict b3,
+                     float *restrict y, size_t ldy);
+
+/// Number of doubles `mt_lo_accumulate` writes for `decays` decays: the sums of squares of the
+/// 3 + 4·decays per-parameter features, then Σm (all decays), Σv (all decays), Σp.
+#define MT_LO_NSTATS(decays) (3 + 4 * (decays) + 3)
+
+/// First pass of the learned optimizers over n parameters: zeroes NaN gradient elements, clips g to
+/// ±clip (in place), updates m_d ← c_d·m_d + (1−c_d)·g and v_d ← c_d·v_d + (1−c_d)·g² (m, v hold
+/// decay d's accumulator at m[d*ld + i]) and writes the sums of `MT_LO_NSTATS(decays)` into `stats`.
+void mt_lo_accumulate(size_t n, float *restrict g, const float *restrict p, float *restrict m,
+                      float *restrict v, size_t ld, int decays, const float *restrict decay_values,
+                      float clip, double *restrict stats);
+
+/// Second pass: builds the 3 + 4·decays per-parameter features (g, p, log(|p|+1e-8), m_d, v_d,
+/// m_d/√(v_d+1e-6), 1/√(v_d+1e-6)), multiplies them by `inv_norm` and clips to ±feature_clip, runs the
+/// MLP (w1: the per-parameter rows of the first layer; b1: the bias with the per-tensor inputs
+/// folded in), writes the step u[i] = −d·exp(step_exp·a)·step_scale (outputs 0 and 1) and adds the
+/// sums over rows of outputs 2..<nout to extra_sums.
+void mt_lo_mlp_step(size_t n, const float *restrict g, const float *restrict p, const float *restrict m,
+                    const float *restrict v, size_t ld, int decays, const float *restrict inv_norm,
+                    float feature_clip, int h1, int h2, int nout, const float *restrict w1,
+                    const float *restrict b1, const float *restrict w2, const float *restrict b2,
+                    const float *restrict w3, const float *restrict b3, float step_exp, float step_scale,
+                    float *restrict u, double *restrict extra_sums);
+
 #ifdef __cplusplus
 }
 #endif
