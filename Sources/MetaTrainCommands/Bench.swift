@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import MetaCore
+import MetaLearned
 import MetaOptimizers
 import MetaTasks
 
@@ -31,6 +32,8 @@ struct Bench: ParsableCommand {
             withAdam(layout: CNNBenchmark.layout) { CNNBenchmark.stepTiming(threads: threads, update: $0) }
         },
         Workload(name: "adam_1e6_ms") { adamTiming(threads: $0) },
+        Workload(name: "perparam_mlp_fwd_ms") { LearnedOptimizerBenchmark.perParameterMLPForward(threads: $0) },
+        Workload(name: "lo_step_ms") { LearnedOptimizerBenchmark.lstmFFStep(threads: $0) },
     ]
 
     func validate() throws {
