@@ -48,7 +48,7 @@ struct Train: ParsableCommand {
     var outerOptimizer: String?
     @Option(help: "Minutes between checkpoints.")
     var checkpointEvery: Double?
-    @Option(help: "Minutes between held-out evaluations against Adam (0: only at the end).")
+    @Option(help: "Minutes between held-out evaluations against Adam, also run at the end (0: none).")
     var evaluateEvery: Double?
     @Flag(help: "Print the effective config as JSON (a starting point for --config) and exit.")
     var printConfig = false
@@ -193,7 +193,7 @@ final class TrainRun {
             log("interrupted at outer step \(trainer.outerStep): checkpoint written; continue with\n  metatrain train --resume \(checkpointPath) --out \(out.path)")
             return
         }
-        try evaluate()
+        if config.evaluateEveryMinutes > 0 { try evaluate() }
         // The final checkpoint is θ with its config (what `lo:PATH` needs); checkpoint.safetensors
         // beside it keeps the full trainer state for resuming or extending the run.
         try writeCheckpoint(to: finalPath, resumable: false)

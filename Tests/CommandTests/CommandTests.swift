@@ -5,8 +5,8 @@ import XCTest
 import MetaCore
 import MetaTasks
 
-/// Runs the built `metatrain` binary with the package root as working directory.
-func metatrain(_ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
+/// The built `metatrain` binary.
+func metatrainExecutable() throws -> URL {
     let candidates = [
         Bundle.main.bundleURL.appendingPathComponent("metatrain"),
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("metatrain"),
@@ -15,8 +15,13 @@ func metatrain(_ args: [String], cwd: String? = nil) throws -> (status: Int32, o
     guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
         throw XCTSkip("metatrain binary not built (run `swift build` first)")
     }
+    return exe
+}
+
+/// Runs the built `metatrain` binary with the package root as working directory.
+func metatrain(_ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
-    p.executableURL = exe
+    p.executableURL = try metatrainExecutable()
     p.arguments = args
     p.currentDirectoryURL = URL(fileURLWithPath: cwd ?? packageRoot.path)
     let out = Pipe(), err = Pipe()

@@ -81,19 +81,24 @@ final class LearnedOptimizerCommandTests: XCTestCase {
     func testBinaryOptimizesWithALearnedOptimizer() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = try writeCheckpoint(dir)
+        _ = try writeCheckpoint(dir)
         let missing = try metatrain(["optimize", "--task", "heldout/quadratic-001", "--optimizer", "lo:\(dir.path)/none.safetensors", "--steps", "5"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.err.contains("none.safetensors: no such file"), missing.err)
 
-        // TODO(after merging the learned optimizers): write this checkpoint with the real architecture
-        // (`LearnedOptimizerArchitecture.learnableAdam.make()` and its initial θ) instead of the test LO,
-        // whose meta-layout the binary's learnable Adam will not match.
-        let r = try metatrain(["optimize", "--task", "heldout/quadratic-001", "--optimizer", "lo:\(path)", "--steps", "20"])
-        if r.status != 0, r.err.contains("PLACEHOLDER") || r.err.contains("not implemented") {
-            throw XCTSkip("the binary cannot build .learnableAdam yet (placeholder make()); enable after the learned optimizers merge")
-        }
+        // A real architecture the binary builds: learnable Adam with θ at lr 0.1 behaves like adam:lr=0.1.
+        let lo = LearnableAdam(config: LearnableAdamConfig(learningRate: 0.1))
+        let adamPath = dir.appendingPathComponent("adam.safetensors").path
+        try LearnedOptimizerCheckpoint(learnedOptimizer: lo, metaParameters: lo.initialMetaParameters(key: RandomKey(seed: 0)))
+            .write(to: adamPath)
+        let r = try metatrain(["optimize", "--task", "heldout/quadratic-001", "--optimizer", "lo:\(adamPath)", "--steps", "50"])
         XCTAssertEqual(r.status, 0, r.err)
+        let a = try metatrain(["optimize", "--task", "heldout/quadratic-001", "--optimizer", "adam:lr=0.1", "--steps", "50"])
+        func finalLoss(_ text: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix("final test loss") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        let (x, y) = (try XCTUnwrap(finalLoss(r.out)), try XCTUnwrap(finalLoss(a.out)))
+        XCTAssertEqual(x, y, accuracy: 1e-3 * max(abs(y), 1e-6), "lo:\(adamPath) vs adam:lr=0.1")
         XCTAssertTrue(r.out.contains("final test loss"), r.out)
     }
 }

@@ -1,0 +1,165 @@
+// `metatrain train` as a user runs it: resume continues bit-identically, Ctrl-C checkpoints and exits
+// cleanly, damaged checkpoints give clear errors, and the shipped default config is the built-in one.
+
+import Foundation
+import XCTest
+import MetaCore
+import MetaLearned
+
+final class TrainCommandTests: XCTestCase {
+    /// A small, fast run: learnable Adam on two 10-dim quadratics.
+    func writeConfig(_ dir: URL, outerSteps: Int) throws -> String {
+        let config = """
+        {"architecture": {"name": "learnable_adam"}, "estimator": "pes",
+         "tasks": [{"family": "quadratic", "dimension": 10, "seed": 1}, {"family": "quadratic", "dimension": 6, "seed": 2}],
+         "tasksPerStep": 2, "truncationLength": 10, "horizon": [20, 40], "outerSteps": \(outerSteps),
+         "outerOptimizer": "adam:lr=3e-2", "seed": 5, "evaluateEveryMinutes": 0, "checkpointEveryMinutes": 60}
+        """
+        let path = dir.appendingPathComponent("config.json").path
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func theta(_ path: String) throws -> [Float] { try LearnedOptimizerCheckpoint.load(from: path).metaParameters }
+
+    /// Step lines of a metrics file without the timing fields.
+    func stepLines(_ dir: URL) throws -> [String] {
+        let text = try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").compactMap { line in
+            var o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            guard o["type"] as? String == "step" else { return nil }
+            for k in ["elapsed", "seconds", "innerStepsPerSecond"] { o.removeValue(forKey: k) }
+            return String(decoding: try JSONSerialization.data(withJSONObject: o, options: .sortedKeys), as: UTF8.self)
+        }
+    }
+
+    func testResumeEndsBitIdenticalToAnUninterruptedRun() throws {
+        let dir = temporaryDirectory()
+        let config = try writeConfig(dir, outerSteps: 12)
+        let whole = dir.appendingPathComponent("whole"), part = dir.appendingPathComponent("part")
+        var r = try metatrain(["train", "--config", config, "--out", whole.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try metatrain(["train", "--config", config, "--out", part.path, "--outer-steps", "5"])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try metatrain(["train", "--resume", part.appendingPathComponent("checkpoint.safetensors").path,
+                           "--out", part.path, "--outer-steps", "12", "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.contains("resuming at outer step 5"), r.err)
+        XCTAssertEqual(try theta(part.appendingPathComponent("final.safetensors").path),
+                       try theta(whole.appendingPathComponent("final.safetensors").path))
+        XCTAssertEqual(try stepLines(part), try stepLines(whole))
+        XCTAssertEqual(try stepLines(whole).count, 12)
+    }
+
+    func testCtrlCWritesACheckpointAndTheRunResumes() throws {
+        let dir = temporaryDirectory()
+        let config = try writeConfig(dir, outerSteps: 1_000_000)
+        let out = dir.appendingPathComponent("run")
+        let p = Process()
+        p.executableURL = try metatrainExecutable()
+        p.arguments = ["train", "--config", config, "--out", out.path]
+        p.currentDirectoryURL = packageRoot
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        // Wait for a few outer steps, then press Ctrl-C.
+        let metrics = out.appendingPathComponent("metrics.jsonl").path
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let t = try? String(contentsOfFile: metrics, encoding: .utf8), t.split(separator: "\n").count >= 3 { break }
+            usleep(20_000)
+        }
+        p.interrupt()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, log)
+        XCTAssertTrue(log.contains("interrupted at outer step"), log)
+        let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
+        let stoppedAt = try LearnedOptimizerCheckpoint.load(from: checkpoint).outerStep
+        XCTAssertGreaterThanOrEqual(stoppedAt, 3)
+
+        let target = stoppedAt + 4
+        var r = try metatrain(["train", "--resume", checkpoint, "--out", out.path, "--outer-steps", "\(target)"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let fresh = dir.appendingPathComponent("fresh")
+        r = try metatrain(["train", "--config", config, "--out", fresh.path, "--outer-steps", "\(target)"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try theta(out.appendingPathComponent("final.safetensors").path),
+                       try theta(fresh.appendingPathComponent("final.safetensors").path))
+        XCTAssertEqual(try stepLines(out), try stepLines(fresh))
+    }
+
+    func testKill9LosesAtMostTheStepsSinceTheLastCheckpoint() throws {
+        let dir = temporaryDirectory()
+        let config = try writeConfig(dir, outerSteps: 1_000_000)
+        let out = dir.appendingPathComponent("run")
+        let p = Process()
+        p.executableURL = try metatrainExecutable()
+        // A checkpoint after every outer step (0.00001 minutes apart).
+        p.arguments = ["train", "--config", config, "--out", out.path, "--checkpoint-every", "0.00001"]
+        p.currentDirectoryURL = packageRoot
+        p.standardError = Pipe()
+        p.standardOutput = Pipe()
+        try p.run()
+        let metrics = out.appendingPathComponent("metrics.jsonl").path
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let t = try? String(contentsOfFile: metrics, encoding: .utf8), t.split(separator: "\n").count >= 6 { break }
+            usleep(20_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        // Whatever instant the kill hit, the checkpoint on disk is whole and resumes.
+        let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
+        let at = try LearnedOptimizerCheckpoint.load(from: checkpoint).outerStep
+        XCTAssertGreaterThanOrEqual(at, 1)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }
+        XCTAssertTrue(leftovers.allSatisfy { $0.contains("tmp") }, "\(leftovers)")
+        let target = at + 3
+        var r = try metatrain(["train", "--resume", checkpoint, "--out", out.path, "--outer-steps", "\(target)"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let fresh = dir.appendingPathComponent("fresh")
+        r = try metatrain(["train", "--config", config, "--out", fresh.path, "--outer-steps", "\(target)"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try theta(out.appendingPathComponent("final.safetensors").path),
+                       try theta(fresh.appendingPathComponent("final.safetensors").path))
+        // Metrics lines written after the checkpoint were dropped on resume.
+        XCTAssertEqual(try stepLines(out), try stepLines(fresh))
+    }
+
+    func testDamagedCheckpointsAndBadConfigsGiveClearErrors() throws {
+        let dir = temporaryDirectory()
+        let config = try writeConfig(dir, outerSteps: 3)
+        let out = dir.appendingPathComponent("run")
+        var r = try metatrain(["train", "--config", config, "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        let checkpoint = out.appendingPathComponent("checkpoint.safetensors")
+        let bytes = try Data(contentsOf: checkpoint)
+        let cut = dir.appendingPathComponent("cut.safetensors")
+        try bytes.prefix(bytes.count / 2).write(to: cut)
+        r = try metatrain(["train", "--resume", cut.path, "--out", out.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("cut.safetensors"), r.err)
+        // A final checkpoint (θ only) is not resumable, and says so.
+        r = try metatrain(["train", "--resume", out.appendingPathComponent("final.safetensors").path, "--out", out.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("trainer state"), r.err)
+        // Bad config keys are named.
+        let bad = dir.appendingPathComponent("bad.json")
+        try #"{"tasksPerStepp": 3}"#.write(to: bad, atomically: true, encoding: .utf8)
+        r = try metatrain(["train", "--config", bad.path, "--out", out.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("tasksPerStepp"), r.err)
+        r = try metatrain(["train", "--estimator", "sgd"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("--estimator"), r.err)
+    }
+
+    func testShippedDefaultConfigIsTheBuiltInRecipe() throws {
+        let r = try metatrain(["--print-config"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let file = try String(contentsOf: packageRoot.appendingPathComponent("configs/default.json"), encoding: .utf8)
+        XCTAssertEqual(r.out.trimmingCharacters(in: .whitespacesAndNewlines), file.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
