@@ -41,6 +41,7 @@ struct Optimizers: ParsableCommand {
 
     func run() throws {
         print(OptimizerRegistry.helpText())
+        print("Learned optimizers: lo:PATH (a checkpoint written by `metatrain train`), lo:default (Checkpoints/default.safetensors).")
         print("In compare also: adam-tuned (Adam with a per-task sweep of 14 learning rates, 1e-5…1e-1, best by validation loss).")
     }
 }
