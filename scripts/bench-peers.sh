@@ -33,14 +33,15 @@ rows = [
     ("mlp_step_ms", jax.get("mlp_step_ms"), torch.get("mlp_step_ms_fused_adam")),
     ("cnn_step_ms", jax.get("cnn_step_ms"), min((torch[k] for k in torch if k.startswith("cnn_step_ms")), key=lambda v: v["med"])),
     ("adam_1e6_ms", jax.get("adam_1e6_ms"), torch.get("adam_1e6_ms_fused")),
+    ("perparam_mlp_fwd_ms", jax.get("perparam_mlp_fwd_ms"), torch.get("perparam_mlp_fwd_ms")),
 ]
-print(f"{'workload':<14}{'metatrain':>11}{'JAX':>9}{'PyTorch':>9}{'vs JAX':>9}{'vs PyTorch':>12}")
+print(f"{'workload':<20}{'metatrain':>11}{'JAX':>9}{'PyTorch':>9}{'vs JAX':>9}{'vs PyTorch':>12}")
 for name, j, t in rows:
     if name not in ours[0]: continue
     m = sorted(o[name]["med"] for o in ours)[1]  # median of our three runs: before, between and after the peers
     js, ts = j["med"] if j else float("nan"), t["med"] if t else float("nan")
-    print(f"{name:<14}{m:>11.3f}{js:>9.3f}{ts:>9.3f}{m/js:>9.2f}{m/ts:>12.2f}")
+    print(f"{name:<20}{m:>11.3f}{js:>9.3f}{ts:>9.3f}{m/js:>9.2f}{m/ts:>12.2f}")
 print("(medians in ms, 2 threads; metatrain: median of 3 runs interleaved with the peers; PyTorch: fused Adam,")
 print(" its faster CNN memory format; ratios < 1: metatrain is faster)")
-print("metatrain runs:", ", ".join(f"{k}={[o[k]['med'] for o in ours]}" for k in ("mlp_step_ms", "cnn_step_ms", "adam_1e6_ms")))
+print("metatrain runs:", ", ".join(f"{k}={[o[k]['med'] for o in ours]}" for k in ("mlp_step_ms", "cnn_step_ms", "adam_1e6_ms", "perparam_mlp_fwd_ms", "lo_step_ms")))
 PY
