@@ -2,7 +2,7 @@
 // metatrain: meta-training learned optimizers on CPU.
 // Dependencies flow one way (DESIGN §9): C kernels / BLAS → MetaCore → {MetaTasks, MetaOptimizers} →
 // {MetaEvaluation, MetaLearned} → MetaTraining → MetaTrainCommands → metatrain.
-// No unsafeFlags: hot loops live in CKernels with per-function target attributes and run-time dispatch.
+// No unsafe compiler flags: hot loops live in CKernels with per-function target attributes and run-time dispatch.
 import PackageDescription
 
 let package = Package(

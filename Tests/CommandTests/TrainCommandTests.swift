@@ -33,6 +33,39 @@ final class TrainCommandTests: XCTestCase {
         }
     }
 
+    /// Starts a long run in the background and returns once its metrics file has `lines` lines.
+    func startRun(config: String, out: URL, extra: [String] = [], lines: Int) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = try metatrainExecutable()
+        p.arguments = ["train", "--config", config, "--out", out.path] + extra
+        p.currentDirectoryURL = packageRoot
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let metrics = out.appendingPathComponent("metrics.jsonl").path
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let t = try? String(contentsOfFile: metrics, encoding: .utf8), t.split(separator: "\n").count >= lines { break }
+            usleep(20_000)
+        }
+        return (p, err)
+    }
+
+    /// Resumes `checkpoint` to `target` outer steps and checks θ and the step metrics against a fresh
+    /// run of `target` steps.
+    func assertResumeMatchesFreshRun(checkpoint: String, out: URL, config: String, target: Int, dir: URL,
+                                     file: StaticString = #filePath, line: UInt = #line) throws {
+        var r = try metatrain(["train", "--resume", checkpoint, "--out", out.path, "--outer-steps", "\(target)"])
+        XCTAssertEqual(r.status, 0, r.err, file: file, line: line)
+        let fresh = dir.appendingPathComponent("fresh")
+        r = try metatrain(["train", "--config", config, "--out", fresh.path, "--outer-steps", "\(target)"])
+        XCTAssertEqual(r.status, 0, r.err, file: file, line: line)
+        XCTAssertEqual(try theta(out.appendingPathComponent("final.safetensors").path),
+                       try theta(fresh.appendingPathComponent("final.safetensors").path), file: file, line: line)
+        XCTAssertEqual(try stepLines(out), try stepLines(fresh), file: file, line: line)
+    }
+
     func testResumeEndsBitIdenticalToAnUninterruptedRun() throws {
         let dir = temporaryDirectory()
         let config = try writeConfig(dir, outerSteps: 12)
@@ -55,21 +88,8 @@ final class TrainCommandTests: XCTestCase {
         let dir = temporaryDirectory()
         let config = try writeConfig(dir, outerSteps: 1_000_000)
         let out = dir.appendingPathComponent("run")
-        let p = Process()
-        p.executableURL = try metatrainExecutable()
-        p.arguments = ["train", "--config", config, "--out", out.path]
-        p.currentDirectoryURL = packageRoot
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
         // Wait for a few outer steps, then press Ctrl-C.
-        let metrics = out.appendingPathComponent("metrics.jsonl").path
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let t = try? String(contentsOfFile: metrics, encoding: .utf8), t.split(separator: "\n").count >= 3 { break }
-            usleep(20_000)
-        }
+        let (p, err) = try startRun(config: config, out: out, lines: 3)
         p.interrupt()
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
@@ -79,35 +99,15 @@ final class TrainCommandTests: XCTestCase {
         let stoppedAt = try LearnedOptimizerCheckpoint.load(from: checkpoint).outerStep
         XCTAssertGreaterThanOrEqual(stoppedAt, 3)
 
-        let target = stoppedAt + 4
-        var r = try metatrain(["train", "--resume", checkpoint, "--out", out.path, "--outer-steps", "\(target)"])
-        XCTAssertEqual(r.status, 0, r.err)
-        let fresh = dir.appendingPathComponent("fresh")
-        r = try metatrain(["train", "--config", config, "--out", fresh.path, "--outer-steps", "\(target)"])
-        XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertEqual(try theta(out.appendingPathComponent("final.safetensors").path),
-                       try theta(fresh.appendingPathComponent("final.safetensors").path))
-        XCTAssertEqual(try stepLines(out), try stepLines(fresh))
+        try assertResumeMatchesFreshRun(checkpoint: checkpoint, out: out, config: config, target: stoppedAt + 4, dir: dir)
     }
 
     func testKill9LosesAtMostTheStepsSinceTheLastCheckpoint() throws {
         let dir = temporaryDirectory()
         let config = try writeConfig(dir, outerSteps: 1_000_000)
         let out = dir.appendingPathComponent("run")
-        let p = Process()
-        p.executableURL = try metatrainExecutable()
         // A checkpoint after every outer step (0.00001 minutes apart).
-        p.arguments = ["train", "--config", config, "--out", out.path, "--checkpoint-every", "0.00001"]
-        p.currentDirectoryURL = packageRoot
-        p.standardError = Pipe()
-        p.standardOutput = Pipe()
-        try p.run()
-        let metrics = out.appendingPathComponent("metrics.jsonl").path
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let t = try? String(contentsOfFile: metrics, encoding: .utf8), t.split(separator: "\n").count >= 6 { break }
-            usleep(20_000)
-        }
+        let (p, _) = try startRun(config: config, out: out, extra: ["--checkpoint-every", "0.00001"], lines: 6)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         // Whatever instant the kill hit, the checkpoint on disk is whole and resumes.
@@ -116,16 +116,8 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(at, 1)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }
         XCTAssertTrue(leftovers.allSatisfy { $0.contains("tmp") }, "\(leftovers)")
-        let target = at + 3
-        var r = try metatrain(["train", "--resume", checkpoint, "--out", out.path, "--outer-steps", "\(target)"])
-        XCTAssertEqual(r.status, 0, r.err)
-        let fresh = dir.appendingPathComponent("fresh")
-        r = try metatrain(["train", "--config", config, "--out", fresh.path, "--outer-steps", "\(target)"])
-        XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertEqual(try theta(out.appendingPathComponent("final.safetensors").path),
-                       try theta(fresh.appendingPathComponent("final.safetensors").path))
-        // Metrics lines written after the checkpoint were dropped on resume.
-        XCTAssertEqual(try stepLines(out), try stepLines(fresh))
+        // Metrics lines written after the checkpoint are dropped on resume.
+        try assertResumeMatchesFreshRun(checkpoint: checkpoint, out: out, config: config, target: at + 3, dir: dir)
     }
 
     func testDamagedCheckpointsAndBadConfigsGiveClearErrors() throws {
