@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 import MetaCore
+import TestSupport
 
 final class SafeTensorsTests: XCTestCase {
     var dir: URL!
@@ -231,36 +232,5 @@ final class SafeTensorsTests: XCTestCase {
 func requirePythonSafetensors() throws {
     guard (try? runPython("import safetensors, numpy", [])) != nil else {
         throw XCTSkip("python3 with safetensors and numpy is not available (python3 -m pip install safetensors numpy)")
-    }
-}
-
-/// Runs a Python script and returns its stdout; throws when it fails.
-@discardableResult
-func runPython(_ script: String, _ arguments: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", script] + arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw NSError(domain: "python", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: String(decoding: e, as: UTF8.self)])
-    }
-    return String(decoding: o, as: UTF8.self)
-}
-
-/// Expects a SpecError whose description contains `text`.
-func assertSpecError<T>(_ expression: @autoclosure () throws -> T, contains text: String, file: StaticString = #filePath, line: UInt = #line) {
-    do {
-        _ = try expression()
-        XCTFail("no error (expected one mentioning '\(text)')", file: file, line: line)
-    } catch let e as SpecError {
-        XCTAssertTrue(e.description.contains(text), "'\(e)' does not mention '\(text)'", file: file, line: line)
-    } catch {
-        XCTFail("not a SpecError: \(error)", file: file, line: line)
     }
 }

@@ -1,6 +1,7 @@
 // Shared assertions for the test targets: closeness with stated tolerances and finite-difference
 // gradient checks in Double.
 
+import Foundation
 import XCTest
 import MetaCore
 import MetaTasks
@@ -74,5 +75,36 @@ public func checkTaskGradient(
             XCTFail("coordinate \(i): analytic \(grad[i]) vs finite difference \(fd) (tol \(tol))", file: file, line: line)
             return
         }
+    }
+}
+
+/// Runs a Python script and returns its stdout; throws when it fails.
+@discardableResult
+public func runPython(_ script: String, _ arguments: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", script] + arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        throw NSError(domain: "python", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: String(decoding: e, as: UTF8.self)])
+    }
+    return String(decoding: o, as: UTF8.self)
+}
+
+/// Expects a SpecError whose description contains `text`.
+public func assertSpecError<T>(_ expression: @autoclosure () throws -> T, contains text: String, file: StaticString = #filePath, line: UInt = #line) {
+    do {
+        _ = try expression()
+        XCTFail("no error (expected one mentioning '\(text)')", file: file, line: line)
+    } catch let e as SpecError {
+        XCTAssertTrue(e.description.contains(text), "'\(e)' does not mention '\(text)'", file: file, line: line)
+    } catch {
+        XCTFail("not a SpecError: \(error)", file: file, line: line)
     }
 }
