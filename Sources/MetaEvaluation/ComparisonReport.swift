@@ -366,7 +366,8 @@ public enum ComparisonReport {
         let window = max(1, result.steps / 20)
         var chart = LineChart(
             title: "\(result.tasks[t].name) (\(result.tasks[t].family), \(result.tasks[t].parameters) parameters)",
-            xLabel: "step", yLabel: "loss", logY: log)
+            xLabel: "step", yLabel: "loss")
+        chart.logY = log
         chart.yCap = hi
         chart.xRange = 0...Double(max(result.steps, 1))
         for (o, c) in curves.enumerated() {

@@ -11,42 +11,75 @@ public enum Palette {
     static let dashes = ["", "6,3", "2,3", "8,3,2,3"]
 
     public static func color(_ i: Int) -> String { colors[i % colors.count] }
-    static func dash(_ i: Int) -> String { dashes[(i / colors.count) % dashes.count] }
+    public static func dash(_ i: Int) -> String { dashes[(i / colors.count) % dashes.count] }
 }
 
-/// A chart with x and y axes.
-struct LineChart {
-    enum Mark { case line, circles, squares }
+/// A chart with x and y axes (used by `compare`'s report, training reports and searches).
+public struct LineChart {
+    public enum Mark: Sendable { case line, circles, squares }
 
-    struct Series {
-        var points: [(x: Double, y: Double)]
-        var color: String
-        var dash: String = ""
-        var mark: Mark = .line
+    public struct Series {
+        public var points: [(x: Double, y: Double)]
+        public var color: String
+        public var dash: String = ""
+        public var mark: Mark = .line
+
+        public init(points: [(x: Double, y: Double)], color: String, dash: String = "", mark: Mark = .line) {
+            self.points = points
+            self.color = color
+            self.dash = dash
+            self.mark = mark
+        }
     }
 
-    struct LegendEntry {
-        var label: String
-        var color: String
-        var dash: String = ""
-        var mark: Mark = .line
+    public struct LegendEntry {
+        public var label: String
+        public var color: String
+        public var dash: String = ""
+        public var mark: Mark = .line
+
+        public init(label: String, color: String, dash: String = "", mark: Mark = .line) {
+            self.label = label
+            self.color = color
+            self.dash = dash
+            self.mark = mark
+        }
     }
 
-    var title: String
-    var xLabel: String
-    var yLabel: String
-    var series: [Series] = []
-    var legend: [LegendEntry] = []
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series] = []
+    public var legend: [LegendEntry] = []
     /// nil: log when all values are positive and span more than a decade.
-    var logY: Bool? = nil
+    public var logY: Bool? = nil
     /// Caps the top of the y range (e.g. a few times the initial loss, so one blow-up does not flatten the rest).
-    var yCap: Double? = nil
-    var yFloor: Double? = nil
-    var xRange: ClosedRange<Double>? = nil
-    var width = 790.0, height = 460.0
+    public var yCap: Double? = nil
+    public var yFloor: Double? = nil
+    public var xRange: ClosedRange<Double>? = nil
+    public var width = 790.0, height = 460.0
     let margin = (left: 78.0, right: 230.0, top: 42.0, bottom: 56.0)
 
-    func render() -> String {
+    public init(title: String, xLabel: String, yLabel: String, series: [Series] = [], legend: [LegendEntry] = []) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.legend = legend
+    }
+
+    /// One line per series with a legend entry each, coloured from `Palette` in order.
+    public static func lines(title: String, xLabel: String, yLabel: String, _ named: [(label: String, points: [(x: Double, y: Double)])]) -> LineChart {
+        var chart = LineChart(title: title, xLabel: xLabel, yLabel: yLabel)
+        for (i, s) in named.enumerated() {
+            chart.series.append(Series(points: s.points, color: Palette.color(i), dash: Palette.dash(i)))
+            chart.legend.append(LegendEntry(label: s.label, color: Palette.color(i), dash: Palette.dash(i)))
+        }
+        return chart
+    }
+
+    /// The SVG document.
+    public func render() -> String {
         let finite = series.flatMap { $0.points.filter { $0.x.isFinite && $0.y.isFinite } }
         let ys = finite.map(\.y)
         let positive = !ys.isEmpty && ys.allSatisfy { $0 > 0 }
