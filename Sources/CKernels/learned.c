@@ -1,7 +1,8 @@
 // Fused kernels of the learned optimizers (MetaLearned): the per-parameter MLP over blocks of 32 rows
 // with the activations in registers / L1 (DESIGN §8: three separate sgemm calls were 4× slower), and
 // the accumulator pass that feeds its feature normalization.
-// Deliberately not here: anything per tensor (the LSTM, loss statistics) stays in Swift.
+// Per tensor: the LSTM step and its small dense heads (the loss statistics stay in Swift).
+#include <math.h>
 #include <string.h>
 
 #include "CKernels.h"
@@ -303,5 +304,61 @@ MT_HOT void mt_lo_mlp_step(size_t n, const float *restrict g, const float *restr
         double t = 0;
         for (int l = 0; l < 16; l++) t += extra_acc[j - 2][l];
         extra_sums[j - 2] += t;
+    }
+}
+
+// ---- the per-tensor LSTM and its heads ----
+
+MT_HOT
+void mt_dense(int nin, int nout, const float *restrict x, const float *restrict w, const float *restrict b,
+              float *restrict y) {
+    for (int j = 0; j < nout; j++) y[j] = b[j];
+    for (int k = 0; k < nin; k++) {
+        const float xk = x[k];
+        if (xk == 0.0f) continue;
+        const float *restrict row = w + (size_t)k * nout;
+        for (int j = 0; j < nout; j++) y[j] = MT_FMA(row[j], xk, y[j]);
+    }
+}
+
+static inline float mt_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+// tanh from one expf (glibc's tanhf goes through expm1f and cost more than the LSTM's matrix products):
+// x − x³/3 near 0, (e−1)/(e+1) with e = exp(2|x|) elsewhere (relative error < 2e-5), ±1 beyond 9.
+static inline float mt_tanh(float v) {
+    const float a = fabsf(v);
+    float t;
+    if (a < 4e-3f) return v - v * v * v * (1.0f / 3.0f);
+    if (a > 9.0f) t = 1.0f;
+    else {
+        const float e = expf(2.0f * a);
+        t = (e - 1.0f) / (e + 1.0f);
+    }
+    return v < 0 ? -t : t;
+}
+
+MT_HOT
+void mt_lstm_step(int nin, int h, const float *restrict x, float *restrict hidden, float *restrict cell,
+                  const float *restrict w_in, const float *restrict w_h, const float *restrict bias,
+                  float *restrict z) {
+    const int width = 4 * h;
+    for (int j = 0; j < width; j++) z[j] = bias[j];
+    for (int k = 0; k < nin; k++) {
+        const float xk = x[k];
+        if (xk == 0.0f) continue;
+        const float *restrict row = w_in + (size_t)k * width;
+        for (int j = 0; j < width; j++) z[j] = MT_FMA(row[j], xk, z[j]);
+    }
+    for (int k = 0; k < h; k++) {
+        const float hk = hidden[k];
+        if (hk == 0.0f) continue;
+        const float *restrict row = w_h + (size_t)k * width;
+        for (int j = 0; j < width; j++) z[j] = MT_FMA(row[j], hk, z[j]);
+    }
+    for (int j = 0; j < h; j++) {
+        float c = mt_sigmoid(z[h + j]) * cell[j] + mt_sigmoid(z[j]) * mt_tanh(z[2 * h + j]);
+        if (!isfinite(c)) c = 0.0f;
+        cell[j] = c;
+        hidden[j] = mt_sigmoid(z[3 * h + j]) * mt_tanh(c);
     }
 }

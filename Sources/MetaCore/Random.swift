@@ -3,6 +3,7 @@
 // produces a stream. Same seed → bit-identical results on every platform (no Foundation randomness,
 // no platform-dependent float formatting of draws).
 
+import CKernels
 import Foundation
 
 @inline(__always)
@@ -122,6 +123,21 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// Standard normal as Float.
     public mutating func normalFloat() -> Float { Float(normal()) }
+
+    /// `count` normal draws scaled by `std` by the ziggurat method (a C kernel on this generator's
+    /// stream): several times faster than `normals`, and a different sequence. Meta-training draws its
+    /// perturbations (tens of thousands per task and step) with it.
+    public mutating func zigguratNormals(_ count: Int, std: Float = 1) -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        var s: [UInt64] = [s0, s1, s2, s3]
+        out.withUnsafeMutableBufferPointer { o in
+            s.withUnsafeMutableBufferPointer { sp in
+                if let base = o.baseAddress { mt_ziggurat_normals(count, base, std, sp.baseAddress!) }
+            }
+        }
+        (s0, s1, s2, s3) = (s[0], s[1], s[2], s[3])
+        return out
+    }
 
     /// `count` normal draws scaled by `std`.
     public mutating func normals(_ count: Int, std: Float = 1) -> [Float] {

@@ -197,6 +197,8 @@ public struct LSTMFFInnerOptimizer: Optimizer {
     let mlp: MLPWeights
     let lstmInput: [Float], lstmRecurrent: [Float], lstmBias: [Float]
     let toMLPWeight: [Float], toMLPBias: [Float], messageWeight: [Float], messageBias: [Float]
+    let lstmColumns: LSTMColumns
+    let perParameterWidth: Int, mlpInputWidth: Int
 
     public init(config: LSTMFFConfig, metaParameters θ: [Float], threads: Int = 1) {
         let layout = LSTMFFOptimizer(config: config).metaLayout
@@ -208,6 +210,9 @@ public struct LSTMFFInnerOptimizer: Optimizer {
         lstmInput = slice("lstm/w_input"); lstmRecurrent = slice("lstm/w_hidden"); lstmBias = slice("lstm/bias")
         toMLPWeight = slice("lstm/to_mlp/w"); toMLPBias = slice("lstm/to_mlp/b")
         messageWeight = slice("lstm/message/w"); messageBias = slice("lstm/message/b")
+        lstmColumns = LSTMColumns(config.lstmFeatures)
+        perParameterWidth = PerParameterFeatures.normalized(decays: config.decays.count).width
+        mlpInputWidth = config.mlpFeatures.width
     }
 
     public func initialState(parameters: [Float], layout: ParameterLayout) -> State {
@@ -245,26 +250,34 @@ public struct LSTMFFInnerOptimizer: Optimizer {
                 loss: Double(loss), validationLoss: Double(validation), decay: config.lossDecay,
                 validationDecay: config.validationDecay, clip: config.lstmFeatureClip)
         }
-        let spec = config.lstmFeatures
         let h = config.lstmHidden, e = config.extraOutputs
         var toMLP = [[Float]]()
+        toMLP.reserveCapacity(tensors)
         var message = [Double](repeating: 0, count: config.globalMessage)
+        var x = [Float](repeating: 0, count: lstmColumns.width)
+        var z = [Float](repeating: 0, count: 4 * h)
+        var head = [Float](repeating: 0, count: max(config.lstmToMLP, config.globalMessage))
         for (t, tensor) in layout.tensors.enumerated() {
-            let x = lstmInputs(spec: spec, tensor: tensor, stats: stats[t], state: state, tensorIndex: t,
-                               trainingFeature: trainingFeature, validationFeature: validationFeature)
-            var hidden = Array(state.lstmHidden[(t * h)..<((t + 1) * h)])
-            var cell = Array(state.lstmCell[(t * h)..<((t + 1) * h)])
-            lstmStep(x: x, hidden: &hidden, cell: &cell)
-            state.lstmHidden.replaceSubrange((t * h)..<((t + 1) * h), with: hidden)
-            state.lstmCell.replaceSubrange((t * h)..<((t + 1) * h), with: cell)
-            toMLP.append(linear(hidden, toMLPWeight, toMLPBias))
-            for (k, value) in linear(hidden, messageWeight, messageBias).enumerated() { message[k] += Double(value) }
+            lstmInputs(into: &x, tensor: tensor, stats: stats[t], state: state, tensorIndex: t,
+                       trainingFeature: trainingFeature, validationFeature: validationFeature)
+            state.lstmHidden.withUnsafeMutableBufferPointer { hp in
+                state.lstmCell.withUnsafeMutableBufferPointer { cp in
+                    mt_lstm_step(Int32(x.count), Int32(h), x, hp.baseAddress! + t * h, cp.baseAddress! + t * h,
+                                 lstmInput, lstmRecurrent, lstmBias, &z)
+                }
+            }
+            state.lstmHidden.withUnsafeBufferPointer { hp in
+                let hidden = hp.baseAddress! + t * h
+                mt_dense(Int32(h), Int32(config.lstmToMLP), hidden, toMLPWeight, toMLPBias, &head)
+                toMLP.append(Array(head[0..<config.lstmToMLP]))
+                mt_dense(Int32(h), Int32(config.globalMessage), hidden, messageWeight, messageBias, &head)
+                for k in 0..<config.globalMessage { message[k] += Double(head[k]) }
+            }
         }
         state.globalMessage = message.map { Float($0 / Double(tensors)) }
 
         // 3. The per-parameter MLP, with the per-tensor constant inputs folded into the first bias.
-        let mlpSpec = config.mlpFeatures
-        let first = PerParameterFeatures.normalized(decays: d).width
+        let first = perParameterWidth
         let time = timeFeatures(step: state.step, scales: config.timeScales)
         let logTensorCount = Float(Foundation.log(Double(tensors))) - 1
         var biases = [[Float]]()
@@ -274,7 +287,7 @@ public struct LSTMFFInnerOptimizer: Optimizer {
             constants.append(Float(Foundation.log(stats[t].parameterNorm + 1e-8)))
             constants.append(Float(Foundation.log(Double(tensor.count))))
             constants += toMLP[t]
-            precondition(first + constants.count == mlpSpec.width)
+            precondition(first + constants.count == mlpInputWidth)
             biases.append(mlp.foldedBias(constants: constants, first: first))
         }
         let extraSums = mlpStepPass(updates: &updates, parameters: parameters, momenta: state.momenta,
@@ -291,66 +304,62 @@ public struct LSTMFFInnerOptimizer: Optimizer {
         state.step += 1
     }
 
-    /// The LSTM's input row for one tensor, in `config.lstmFeatures` order.
-    func lstmInputs(spec: FeatureSpec, tensor: TensorSpec, stats: TensorStatistics, state: State, tensorIndex t: Int,
-                    trainingFeature: Float, validationFeature: Float) -> [Float] {
-        let logClip = config.logClip, clip = config.lstmFeatureClip
-        func logClipped(_ x: Double) -> Float { clamp(Float(Foundation.log(x + 1e-8)), logClip) }
-        func momentStats(_ moments: (mean: Double, variance: Double)) -> [Float] {
-            [logClipped(abs(moments.mean)), moments.mean > 0 ? 1 : (moments.mean < 0 ? -1 : 0), logClipped(moments.variance)]
+    /// Writes the LSTM's input row for one tensor, in `config.lstmFeatures` order, into `x`.
+    func lstmInputs(into x: inout [Float], tensor: TensorSpec, stats: TensorStatistics, state: State, tensorIndex t: Int,
+                    trainingFeature: Float, validationFeature: Float) {
+        let logClip = config.logClip, clip = config.lstmFeatureClip, c = lstmColumns
+        func logClipped(_ v: Double) -> Float { clamp(Float(Foundation.log(v + 1e-8)), logClip) }
+        func momentStats(_ moments: (mean: Double, variance: Double), at i: Int) {
+            x[i] = logClipped(abs(moments.mean))
+            x[i + 1] = moments.mean > 0 ? 1 : (moments.mean < 0 ? -1 : 0)
+            x[i + 2] = logClipped(moments.variance)
         }
-        var shape = Array(tensor.shape.suffix(4))
-        if tensor.shape.count > 4 { shape[0] = tensor.shape.dropLast(3).reduce(1, *) }
-        shape = [Int](repeating: 1, count: 4 - shape.count) + shape
-        var x = [Float](repeating: 0, count: spec.width)
-        func put(_ name: String, _ values: [Float]) {
-            let r = spec.range(of: name)
-            precondition(r.count == values.count, "feature group \(name): \(values.count) values for width \(r.count)")
-            x.replaceSubrange(r, with: values)
+        for k in 0..<config.globalMessage { x[c.globalMessage + k] = state.globalMessage[k] }
+        let e = config.extraOutputs
+        for k in 0..<e { x[c.meanExtraOutputs + k] = state.meanExtraOutputs[t * e + k] }
+        x[c.logGradientNorm] = logClipped(stats.gradientNorm)
+        x[c.rank0] = tensor.shape.isEmpty ? 1 : 0
+        momentStats(stats.momentumMoments, at: c.momentumStats)
+        momentStats(stats.secondMomentMoments, at: c.secondMomentStats)
+        momentStats(stats.parameterMoments, at: c.parameterStats)
+        x[c.logParameterNorm] = logClipped(stats.parameterNorm)
+        // The shape left-padded with 1s to rank 4 (leading dimensions merged beyond rank 4).
+        let shape = tensor.shape, r = shape.count
+        for k in 0..<4 {
+            var dim = 1
+            if r > 4 { dim = k == 0 ? shape.dropLast(3).reduce(1, *) : shape[r - 4 + k] } else if k >= 4 - r { dim = shape[k - (4 - r)] }
+            x[c.logShape + k] = Float(Foundation.log(Double(dim))) - 1
         }
-        put("global_message", state.globalMessage)
-        put("mean_extra_outputs", Array(state.meanExtraOutputs[(t * config.extraOutputs)..<((t + 1) * config.extraOutputs)]))
-        put("log_gradient_norm", [logClipped(stats.gradientNorm)])
-        put("rank0", [tensor.shape.isEmpty ? 1 : 0])
-        put("momentum_mean_stats", momentStats(stats.momentumMoments))
-        put("second_moment_mean_stats", momentStats(stats.secondMomentMoments))
-        put("parameter_mean_stats", momentStats(stats.parameterMoments))
-        put("log_parameter_norm", [logClipped(stats.parameterNorm)])
-        put("log_shape", shape.map { Float(Foundation.log(Double($0))) - 1 })
-        put("training_loss", [clamp(trainingFeature, clip)])
-        put("validation_loss", [clamp(validationFeature, clip)])
-        return x
-    }
-
-    /// One LSTM step (gates i, f, g, o in that order along the 4·hidden axis).
-    func lstmStep(x: [Float], hidden: inout [Float], cell: inout [Float]) {
-        let h = config.lstmHidden, width = 4 * h
-        var z = lstmBias
-        for (k, xk) in x.enumerated() where xk != 0 {
-            let row = k * width
-            for j in 0..<width { z[j] += lstmInput[row + j] * xk }
-        }
-        for (k, hk) in hidden.enumerated() where hk != 0 {
-            let row = k * width
-            for j in 0..<width { z[j] += lstmRecurrent[row + j] * hk }
-        }
-        func sigmoid(_ v: Float) -> Float { 1 / (1 + Foundation.exp(-v)) }
-        for j in 0..<h {
-            let c = sigmoid(z[h + j]) * cell[j] + sigmoid(z[j]) * Foundation.tanh(z[2 * h + j])
-            cell[j] = c.isFinite ? c : 0
-            hidden[j] = sigmoid(z[3 * h + j]) * Foundation.tanh(cell[j])
-        }
+        x[c.trainingLoss] = clamp(trainingFeature, clip)
+        x[c.validationLoss] = clamp(validationFeature, clip)
     }
 }
 
-/// `W x + b` with W row-major [in][out].
-func linear(_ x: [Float], _ w: [Float], _ b: [Float]) -> [Float] {
-    var y = b
-    let out = b.count
-    for (k, xk) in x.enumerated() {
-        for j in 0..<out { y[j] += w[k * out + j] * xk }
+/// Where each group of the LSTM's input row starts (looked up once, not per step).
+struct LSTMColumns {
+    let width: Int
+    let globalMessage, meanExtraOutputs, logGradientNorm, rank0, momentumStats, secondMomentStats, parameterStats,
+        logParameterNorm, logShape, trainingLoss, validationLoss: Int
+
+    init(_ spec: FeatureSpec) {
+        func at(_ name: String, _ width: Int) -> Int {
+            let r = spec.range(of: name)
+            precondition(r.count == width, "feature group \(name): width \(r.count), expected \(width)")
+            return r.lowerBound
+        }
+        width = spec.width
+        globalMessage = spec.range(of: "global_message").lowerBound
+        meanExtraOutputs = spec.range(of: "mean_extra_outputs").lowerBound
+        logGradientNorm = at("log_gradient_norm", 1)
+        rank0 = at("rank0", 1)
+        momentumStats = at("momentum_mean_stats", 3)
+        secondMomentStats = at("second_moment_mean_stats", 3)
+        parameterStats = at("parameter_mean_stats", 3)
+        logParameterNorm = at("log_parameter_norm", 1)
+        logShape = at("log_shape", 4)
+        trainingLoss = at("training_loss", 1)
+        validationLoss = at("validation_loss", 1)
     }
-    return y
 }
 
 extension LSTMFFConfig {

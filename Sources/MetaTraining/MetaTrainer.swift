@@ -144,7 +144,8 @@ public final class MetaTrainer {
             episodesStarted += 1
         }
         let slots = newSlots
-        let epsilons = (0..<slotCount).map { keys.perturbation(outerStep: s, slot: $0, count: n, sigma: sigma) }
+        let keySchedule0 = keys
+        let epsilons = Parallel.map(slotCount, threads: threads) { keySchedule0.perturbation(outerStep: s, slot: $0, count: n, sigma: sigma) }
 
         // Work item 2i + 0: slot i with θ+ε; 2i + 1: with θ−ε.
         let savedBLASThreads = BLAS.threads

@@ -42,7 +42,7 @@ public struct MetaTrainingKeys: Sendable, Hashable {
     /// ε for (outer step, slot): `count` draws of N(0, σ²).
     public func perturbation(outerStep: Int, slot: Int, count: Int, sigma: Float) -> [Float] {
         var rng = perturbation(outerStep: outerStep, slot: slot).generator()
-        return rng.normals(count, std: sigma)
+        return rng.zigguratNormals(count, std: sigma)
     }
 }
 

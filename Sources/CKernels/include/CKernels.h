@@ -188,6 +188,23 @@ void mt_lo_mlp_step(size_t n, const float *restrict g, const float *restrict p, 
                     const float *restrict w3, const float *restrict b3, float step_exp, float step_scale,
                     float *restrict u, double *restrict extra_sums);
 
+/// y = b + Wᵀ x for a row-major W [nin][nout] (a small dense layer; nout ≤ any).
+void mt_dense(int nin, int nout, const float *restrict x, const float *restrict w, const float *restrict b,
+              float *restrict y);
+
+/// One LSTM step (gates i, f, g, o along the 4h axis): z = b + W_inᵀ x + W_hᵀ h (row-major
+/// [nin][4h] and [h][4h]); c ← σ(z_f)·c + σ(z_i)·tanh(z_g) (a non-finite c becomes 0);
+/// h ← σ(z_o)·tanh(c). `z` is scratch of 4h floats.
+void mt_lstm_step(int nin, int h, const float *restrict x, float *restrict hidden, float *restrict cell,
+                  const float *restrict w_in, const float *restrict w_h, const float *restrict bias,
+                  float *restrict z);
+
+// ---- random numbers (random.c) ----
+
+/// n standard normal draws times `std` by the ziggurat method (Marsaglia & Tsang 2000, 128 layers) on
+/// xoshiro256** whose state `s` (4 words) is advanced in place. Deterministic for a given state.
+void mt_ziggurat_normals(size_t n, float *restrict out, float std, uint64_t *restrict s);
+
 #ifdef __cplusplus
 }
 #endif
