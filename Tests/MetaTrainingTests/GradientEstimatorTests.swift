@@ -129,6 +129,16 @@ final class GradientEstimatorTests: XCTestCase {
         XCTAssertGreaterThan(m.gradientNorm, 1e-4)
         XCTAssertEqual(trainer.lastGradient, [-1e-4])
         XCTAssertEqual(trainer.metaParameters[0], before + 1e-4)
+
+        // gradientClip 0: no clipping; the same step passes ĝ through whole.
+        c.gradientClip = 0
+        let unclipped = try MetaTrainer(
+            config: c, learnedOptimizer: LearnableSGD(initialLogLearningRate: Float(logLR)),
+            outerOptimizer: try OptimizerRegistry.make("sgd:lr=1"), tasks: c.tasks.explicitConfigs)
+        let m0 = try unclipped.step()
+        XCTAssertEqual(m0.clippedFraction, 0)
+        XCTAssertEqual(unclipped.lastGradient[0], -m0.gradientNorm)
+        XCTAssertLessThan(unclipped.lastGradient[0], -1e-4)
     }
 
     /// Diverging inner runs: their losses become the cap, ĝ stays finite, θ stays finite.
