@@ -33,21 +33,25 @@ public enum LearnedOptimizerBenchmark {
     /// One full LSTM_FF update (default sizes, θ at initialization) of 100,000 parameters in the
     /// tensors `lstmFFShapes`, state carried from call to call: 10 warm-up calls, 100 timed.
     public static func lstmFFStep(threads: Int) -> TimingSummary {
+        let learned = LSTMFFOptimizer(threads: threads)
+        return optimizerStep(learned.optimizer(metaParameters: learned.initialMetaParameters(key: RandomKey(seed: 2))))
+    }
+
+    /// One `update` of any optimizer (a learned optimizer's, a program, Adam) over the 100,000
+    /// parameters of `lstmFFShapes`, state carried from call to call: 10 warm-up calls, 100 timed.
+    public static func optimizerStep<O: Optimizer>(_ optimizer: O) -> TimingSummary {
         let layout = ParameterLayout(lstmFFShapes.enumerated().map { ("t\($0.offset)", $0.element) })
         precondition(layout.count == rows)
-        let learned = LSTMFFOptimizer(threads: threads)
-        let inner = LSTMFFInnerOptimizer(config: learned.config, metaParameters: learned.initialMetaParameters(key: RandomKey(seed: 2)),
-                                         threads: threads)
         var rng = RandomKey(seed: 3).generator()
         let parameters = rng.normals(rows, std: 0.1)
         let gradient = rng.normals(rows, std: 0.01)
-        var state = inner.initialState(parameters: parameters, layout: layout)
+        var state = optimizer.initialState(parameters: parameters, layout: layout)
         var updates = gradient
         var step = 0
         return TimingSummary.measure(warmup: 10, iterations: 100) {
             updates = gradient
-            inner.update(&updates, state: &state, parameters: parameters,
-                         context: StepContext(step: step, loss: 1 / Float(step + 1), layout: layout))
+            optimizer.update(&updates, state: &state, parameters: parameters,
+                             context: StepContext(step: step, loss: 1 / Float(step + 1), layout: layout))
             step += 1
         }
     }

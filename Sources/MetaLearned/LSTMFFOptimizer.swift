@@ -106,7 +106,7 @@ public struct LSTMFFOptimizer: LearnedOptimizer {
         return layout
     }
 
-    /// Weights ~ N(0, 1/fan-in), biases 0 except the LSTM's forget gate (+1).
+    /// Weights ~ N(0, 1.137²/fan-in) (`initialWeights`), biases 0 except the LSTM's forget gate (+1).
     public func initialMetaParameters(key: RandomKey) -> [Float] {
         let layout = metaLayout
         var θ = initialWeights(layout: layout, key: key)

@@ -91,13 +91,14 @@ struct MLPWeights {
     }
 }
 
-/// Initial θ: weights ~ N(0, 1/fan-in), biases 0, each tensor drawn from its own folded key.
+/// Initial θ: weights ~ N(0, 1.137²/fan-in) (a little wider than LeCun's 1/fan-in; the shipped
+/// checkpoints were meta-trained from it), biases 0, each tensor drawn from its own folded key.
 func initialWeights(layout: ParameterLayout, key: RandomKey, bias: (TensorSpec) -> Float = { _ in 0 }) -> [Float] {
     var θ = [Float](repeating: 0, count: layout.count)
     for t in layout.tensors {
         if t.shape.count == 2 {
             var rng = key.fold(t.name).generator()
-            let w = rng.normals(t.count, std: 1 / Float(t.shape[0]).squareRoot())
+            let w = rng.normals(t.count, std: 1.137 / Float(t.shape[0]).squareRoot())
             θ.replaceSubrange(t.range, with: w)
         } else {
             let b = bias(t)

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import MetaCore
+import MetaEvaluation
 import MetaLearned
 import MetaOptimizers
 import MetaTasks
@@ -18,6 +19,8 @@ struct Bench: ParsableCommand {
     var threads = 2
     @Option(help: "Comma-separated workloads: \(Bench.workloads.map(\.name).joined(separator: ", ")) (default: all).")
     var only: String?
+    @Option(help: "Time lo_step_ms with this optimizer instead of a fresh LSTM_FF (lo:PATH, program:PATH, adam, …).")
+    var stepOptimizer: String?
 
     struct Workload {
         var name: String
@@ -48,9 +51,16 @@ struct Bench: ParsableCommand {
     func run() throws {
         let names = only.map { $0.split(separator: ",").map(String.init) } ?? Bench.workloads.map(\.name)
         var results: [String: TimingSummary] = [:]
+        let stepped: (any Optimizer)? = try stepOptimizer.map { spec in
+            do { return try OptimizerFactory.make(spec) } catch { throw ValidationError("--step-optimizer: \(error)") }
+        }
         for w in Bench.workloads where names.contains(w.name) {
             if !json { FileHandle.standardError.write(Data("timing \(w.name)…\n".utf8)) }
-            results[w.name] = w.run(threads)
+            if w.name == "lo_step_ms", let o = stepped {
+                results[w.name] = LearnedOptimizerBenchmark.optimizerStep(o)
+            } else {
+                results[w.name] = w.run(threads)
+            }
         }
         struct Output: Encodable {
             var metatrain: String
