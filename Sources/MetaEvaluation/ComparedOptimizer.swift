@@ -26,6 +26,17 @@ public enum OptimizerFactory {
     /// Consulted in order before the registry.
     nonisolated(unsafe) public static var resolvers: [OptimizerResolver] = []
 
+    /// Appends `resolver` unless one answering to its first name is already there (idempotent, so
+    /// every command's start-up may call it).
+    public static func register(_ resolver: OptimizerResolver) {
+        registrationLock.lock()
+        defer { registrationLock.unlock() }
+        guard let name = resolver.names.first, !resolvers.contains(where: { $0.names.contains(name) }) else { return }
+        resolvers.append(resolver)
+    }
+
+    private static let registrationLock = NSLock()
+
     /// Every name a spec may start with: registry entries and resolver names.
     public static var names: [String] {
         OptimizerRegistry.entries.map(\.name) + resolvers.flatMap(\.names)

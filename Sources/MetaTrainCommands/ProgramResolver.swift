@@ -21,14 +21,7 @@ public final class ProgramResolver: @unchecked Sendable {
     public static let shared = ProgramResolver()
 
     /// Appends the shared resolver to `OptimizerFactory.resolvers` once (idempotent).
-    public static func register() {
-        registrationLock.lock()
-        defer { registrationLock.unlock() }
-        guard !OptimizerFactory.resolvers.contains(where: { $0.names.contains(name) }) else { return }
-        OptimizerFactory.resolvers.append(shared.resolver)
-    }
-
-    private static let registrationLock = NSLock()
+    public static func register() { OptimizerFactory.register(shared.resolver) }
 
     public var resolver: OptimizerResolver {
         OptimizerResolver(names: [Self.name]) { [self] spec in try self.make(spec) }
