@@ -14,6 +14,7 @@ public enum ProgramMutation {
     public static func child(of parent: Program, rng: inout RandomGenerator, maxStatements: Int = 24, maxTries: Int = 50) -> Program {
         let parentHash = ProgramAnalysis.graphHash(parent)
         var p = parent
+        p.header = []  // the parent's description no longer applies
         for _ in 0..<maxTries {
             p = mutate(p, rng: &rng, maxStatements: maxStatements)
             if ProgramAnalysis.graphHash(p) != parentHash { break }

@@ -31,6 +31,10 @@ final class ProgramCommandTests: XCTestCase {
                            "--out", dir.appendingPathComponent("c").path])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("missing.prog") && r.err.contains("cannot read"), r.err)
+        r = try metatrain(["compare", "--tasks", "heldout/quadratic-001", "--steps", "5", "--optimizers", "tuned:min=1e-3",
+                           "--out", dir.appendingPathComponent("c").path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("needs the optimizer to sweep"), r.err)
         r = try metatrain(["optimize", "--task", "heldout/quadratic-001", "--optimizer", "program:Programs/lion.prog,beta=2", "--steps", "5"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("unknown key 'beta'") && r.err.contains("lr"), r.err)
