@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // metatrain: meta-training learned optimizers on CPU.
 // Dependencies flow one way (DESIGN §9): C kernels / BLAS → MetaCore → {MetaTasks, MetaOptimizers} →
-// {MetaEvaluation, MetaLearned} → MetaTraining → MetaTrainCommands → metatrain.
+// {MetaEvaluation, MetaLearned} → {MetaTraining, MetaPrograms} → MetaTrainCommands → metatrain.
 // No unsafe compiler flags: hot loops live in CKernels with per-function target attributes and run-time dispatch.
 import PackageDescription
 
@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MetaTasks", targets: ["MetaTasks"]),
         .library(name: "MetaOptimizers", targets: ["MetaOptimizers"]),
         .library(name: "MetaLearned", targets: ["MetaLearned"]),
+        .library(name: "MetaPrograms", targets: ["MetaPrograms"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,10 +32,11 @@ let package = Package(
         .target(name: "MetaEvaluation", dependencies: ["MetaTasks", "MetaOptimizers"]),
         .target(name: "MetaLearned", dependencies: ["MetaCore", "MetaOptimizers", "CKernels"]),
         .target(name: "MetaTraining", dependencies: ["MetaLearned", "MetaTasks", "MetaEvaluation"]),
+        .target(name: "MetaPrograms", dependencies: ["MetaCore", "MetaOptimizers", "MetaTasks", "MetaEvaluation"]),
         .target(
             name: "MetaTrainCommands",
             dependencies: [
-                "MetaTasks", "MetaOptimizers", "MetaEvaluation", "MetaLearned", "MetaTraining",
+                "MetaTasks", "MetaOptimizers", "MetaEvaluation", "MetaLearned", "MetaTraining", "MetaPrograms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "metatrain", dependencies: ["MetaTrainCommands"]),
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "MetaEvaluationTests", dependencies: ["MetaEvaluation", "TestSupport"]),
         .testTarget(name: "MetaLearnedTests", dependencies: ["MetaLearned", "TestSupport"]),
         .testTarget(name: "MetaTrainingTests", dependencies: ["MetaTraining", "TestSupport"]),
+        .testTarget(name: "MetaProgramsTests", dependencies: ["MetaPrograms", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["MetaTrainCommands", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

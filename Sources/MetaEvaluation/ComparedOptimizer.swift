@@ -26,6 +26,17 @@ public enum OptimizerFactory {
     /// Consulted in order before the registry.
     nonisolated(unsafe) public static var resolvers: [OptimizerResolver] = []
 
+    /// Appends `resolver` unless one answering to its first name is already there (idempotent, so
+    /// every command's start-up may call it).
+    public static func register(_ resolver: OptimizerResolver) {
+        registrationLock.lock()
+        defer { registrationLock.unlock() }
+        guard let name = resolver.names.first, !resolvers.contains(where: { $0.names.contains(name) }) else { return }
+        resolvers.append(resolver)
+    }
+
+    private static let registrationLock = NSLock()
+
     /// Every name a spec may start with: registry entries and resolver names.
     public static var names: [String] {
         OptimizerRegistry.entries.map(\.name) + resolvers.flatMap(\.names)
@@ -92,6 +103,26 @@ public struct LearningRateSweep: Sendable, Equatable {
         return LearningRateSweep(
             base: OptimizerSpec(name: "adam"), learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count))
     }
+
+    /// The name of the generic sweep in optimizer lists.
+    public static let tunedName = "tuned"
+
+    /// `tuned:inner=[SPEC],min=…,max=…,count=…`: any optimizer taking `lr` (a registry entry,
+    /// `program:PATH`, …) swept like `adam-tuned` (same defaults), so that two optimizers can be
+    /// compared with the same tuning budget. An `lr` inside `inner` is replaced by each swept rate.
+    public static func tuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
+        let settings = try SpecSettings(spec, allowed: ["inner", "min", "max", "count"])
+        guard spec["inner"] != nil else {
+            throw SpecError("optimizer '\(spec.name)'", "needs the optimizer to sweep: tuned:inner=[NAME:…],min=…,max=…,count=…")
+        }
+        let inner = try settings.spec("inner", default: "adam")
+        let d = adamTunedDefaults
+        let lo = try settings.float("min", default: Float(d.minimum), in: 1e-12...1e6)
+        let hi = try settings.float("max", default: Float(d.maximum), in: 1e-12...1e6)
+        let count = try settings.int("count", default: d.count, in: 1...1000)
+        guard hi >= lo else { throw SpecError("optimizer '\(spec.name)', key 'max'", "\(hi) is below min \(lo)") }
+        return LearningRateSweep(base: inner, learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count))
+    }
 }
 
 /// One optimizer of a comparison: a column of the report.
@@ -117,10 +148,13 @@ public struct ComparedOptimizer: Sendable {
         if spec.name == LearningRateSweep.adamTunedName {
             return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.adamTuned(spec)))
         }
+        if spec.name == LearningRateSweep.tunedName {
+            return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.tuned(spec)))
+        }
         guard OptimizerFactory.names.contains(spec.name) else {
             throw SpecError(
                 "optimizer '\(spec.name)'",
-                "unknown optimizer; valid names: \((OptimizerFactory.names + [LearningRateSweep.adamTunedName]).joined(separator: ", "))")
+                "unknown optimizer; valid names: \((OptimizerFactory.names + [LearningRateSweep.adamTunedName, LearningRateSweep.tunedName]).joined(separator: ", "))")
         }
         return ComparedOptimizer(name: spec.description, kind: .single(spec))
     }

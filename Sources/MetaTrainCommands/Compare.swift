@@ -16,7 +16,9 @@ struct Compare: ParsableCommand {
         Optimizers: specs NAME[:key=value,…] separated by ';', e.g. 'sgd:lr=0.1;adam-tuned'. \
         'adam-tuned' is Adam with the learning rate swept per task and seed over 14 log-spaced values \
         from 1e-5 to 1e-1 (adam-tuned:min=…,max=…,count=… to change), chosen by final validation loss; \
-        its test loss is reported. Results do not depend on --threads.
+        its test loss is reported. 'tuned:inner=[SPEC],min=…,max=…,count=…' sweeps any optimizer that \
+        takes lr the same way, e.g. 'tuned:inner=[program:Programs/lion.prog],min=1e-4,max=1e-1,count=4'. \
+        Results do not depend on --threads.
         """)
 
     @OptionGroup var zoo: ZooOptions

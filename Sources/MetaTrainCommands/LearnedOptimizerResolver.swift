@@ -27,14 +27,7 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
     public static let shared = LearnedOptimizerResolver()
 
     /// Appends the shared resolver to `OptimizerFactory.resolvers` once (idempotent).
-    public static func register() {
-        registrationLock.lock()
-        defer { registrationLock.unlock() }
-        guard !OptimizerFactory.resolvers.contains(where: { $0.names.contains(name) }) else { return }
-        OptimizerFactory.resolvers.append(shared.resolver)
-    }
-
-    private static let registrationLock = NSLock()
+    public static func register() { OptimizerFactory.register(shared.resolver) }
 
     /// This resolver as an `OptimizerResolver` for `OptimizerFactory`.
     public var resolver: OptimizerResolver {
