@@ -6,7 +6,7 @@ public struct MetaTrain: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "metatrain",
         abstract: "Meta-train learned optimizers on CPU and compare them with hand-designed ones.",
-        subcommands: [Train.self, Zoo.self, Optimize.self, Compare.self, Replay.self, Optimizers.self, Bench.self],
+        subcommands: [Train.self, SelfTrain.self, Zoo.self, Optimize.self, Compare.self, Replay.self, Optimizers.self, Bench.self],
         defaultSubcommand: Train.self)
 
     public init() {}
