@@ -140,7 +140,7 @@ struct SelfTrain: ParsableCommand {
         }
         let report = try SelfTrainReport(
             plan: plan, directory: outURL,
-            commandLine: CommandLine.arguments.map(Compare.shellQuoted).joined(separator: " "),
+            commandLine: (["metatrain"] + CommandLine.arguments.dropFirst()).map(Compare.shellQuoted).joined(separator: " "),
             heldout: heldout, heldoutTasks: evalTasks)
         try report.write()
         print(report.verdict)

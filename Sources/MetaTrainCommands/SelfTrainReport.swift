@@ -130,7 +130,9 @@ struct SelfTrainReport {
         var info = OuterInfo(spec: spec)
         guard let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerResolver.name,
               let path = try? LearnedOptimizerResolver.shared.path(of: parsed) else { return info }
-        info.checkpoint = path
+        // Relative to the working directory when inside it, so reports read the same on every clone.
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        info.checkpoint = path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
         guard let ckpt = try? LearnedOptimizerResolver.shared.checkpoint(parsed) else { return info }
         info.architecture = ckpt.architecture.name
         if let text = ckpt.config, let cfg = try? MetaTrainingConfig.decode(Data(text.utf8)) {
