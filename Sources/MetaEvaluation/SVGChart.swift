@@ -57,6 +57,8 @@ public struct LineChart {
     public var yCap: Double? = nil
     public var yFloor: Double? = nil
     public var xRange: ClosedRange<Double>? = nil
+    /// Dashed vertical lines at these x values, each labelled at the top of the plot (e.g. a horizon).
+    public var verticalMarkers: [(x: Double, label: String)] = []
     public var width = 790.0, height = 460.0
     let margin = (left: 78.0, right: 230.0, top: 42.0, bottom: 56.0)
 
@@ -135,6 +137,11 @@ public struct LineChart {
                     svg.raw("<rect x=\"\(f(px(p.x) - 3))\" y=\"\(f(py(p.y) - 3))\" width=\"6\" height=\"6\" fill=\"white\" stroke=\"\(s.color)\" stroke-width=\"1.4\"/>")
                 }
             }
+        }
+        for m in verticalMarkers where m.x.isFinite && m.x >= xAxis.lo && m.x <= xAxis.hi {
+            let x = px(m.x)
+            svg.raw("<line x1=\"\(f(x))\" y1=\"\(f(margin.top))\" x2=\"\(f(x))\" y2=\"\(f(margin.top + plotH))\" stroke=\"#555\" stroke-width=\"1.2\" stroke-dasharray=\"4,3\"/>")
+            svg.text(x + 4, margin.top + 14, m.label, size: 11)
         }
         svg.raw("</g>")
         svg.legend(legend, x: width - margin.right + 14, y: margin.top + 6)

@@ -30,40 +30,13 @@ struct Train: ParsableCommand {
     var out: String = "runs/default"
     @Option(help: "Continue from a checkpoint written by an earlier run (its config is used; flags may change --outer-steps, --threads and --out).")
     var resume: String?
-    @Option(help: "Outer steps (total, counting those already done when resuming).")
-    var outerSteps: Int?
-    @Option(help: "Seed.")
-    var seed: UInt64?
-    @Option(help: "Worker threads (results do not depend on it).")
-    var threads: Int?
-    @Option(help: "Gradient estimator: pes or es.")
-    var estimator: String?
-    @Option(help: "Learned optimizer: lstm_ff, perparam_mlp or learnable_adam (default widths).")
-    var architecture: String?
-    @Option(help: "Tasks (slots) per outer step.")
-    var tasksPerStep: Int?
-    @Option(help: "Truncation length (inner steps per slot per outer step).")
-    var truncation: Int?
+    @OptionGroup var flags: MetaTrainingFlags
     @Option(help: "Outer optimizer spec (e.g. adam:lr=1e-3, or lo:PATH for self-training).")
     var outerOptimizer: String?
-    @Option(help: "Minutes between checkpoints.")
-    var checkpointEvery: Double?
-    @Option(help: "Minutes between held-out evaluations against Adam, also run at the end (0: none).")
-    var evaluateEvery: Double?
     @Flag(help: "Print the effective config as JSON (a starting point for --config) and exit.")
     var printConfig = false
 
     func validate() throws {
-        if let s = outerSteps, !(1...100_000_000).contains(s) { throw ValidationError("--outer-steps must be in 1…100000000, got \(s)") }
-        if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be in 1…1024, got \(t)") }
-        if let e = estimator, GradientEstimatorKind(rawValue: e) == nil { throw ValidationError("--estimator must be pes or es, got '\(e)'") }
-        if let a = architecture {
-            do { _ = try LearnedOptimizerArchitecture.named(a) } catch { throw ValidationError("--architecture: \(error)") }
-        }
-        if let t = tasksPerStep, !(1...4096).contains(t) { throw ValidationError("--tasks-per-step must be in 1…4096, got \(t)") }
-        if let t = truncation, !(1...1_000_000).contains(t) { throw ValidationError("--truncation must be in 1…1000000, got \(t)") }
-        if let c = checkpointEvery, !(c > 0) { throw ValidationError("--checkpoint-every must be positive minutes, got \(c)") }
-        if let e = evaluateEvery, !(e >= 0) { throw ValidationError("--evaluate-every must be ≥ 0 minutes, got \(e)") }
         if config != nil && resume != nil { throw ValidationError("--config and --resume exclude each other: a resumed run keeps its config") }
     }
 
@@ -72,40 +45,21 @@ struct Train: ParsableCommand {
         var cfg: MetaTrainingConfig
         var resumeState: MetaTrainerState?
         if let resume {
-            let ckpt = try LearnedOptimizerCheckpoint.load(from: resume)
-            guard let text = ckpt.config else { throw SpecError(resume, "the checkpoint has no training config: it cannot be resumed") }
-            cfg = try MetaTrainingConfig.decode(Data(text.utf8), file: "\(resume): config")
-            guard let state = try ckpt.blob("state/trainer", as: MetaTrainerState.self, path: resume) else {
-                throw SpecError(resume, "the checkpoint has no trainer state (state/trainer): it is a final checkpoint, not a resumable one")
-            }
-            resumeState = state
+            (cfg, resumeState) = try TrainRun.loadResumable(from: resume)
         } else if let config {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: config)) } catch {
-                throw SpecError(config, "cannot read the config: \(error.localizedDescription)")
-            }
-            cfg = try MetaTrainingConfig.decode(data, file: config)
+            cfg = try MetaTrainingFlags.readConfig(config)
         } else {
             cfg = TrainDefaults.config
         }
         if resume == nil {
-            if let v = seed { cfg.seed = v }
-            if let v = estimator { cfg.estimator = GradientEstimatorKind(rawValue: v)! }
-            if let v = architecture { cfg.architecture = try LearnedOptimizerArchitecture.named(v) }
-            if let v = tasksPerStep { cfg.tasksPerStep = v }
-            if let v = truncation { cfg.truncationLength = v }
+            try flags.applyRunDefining(to: &cfg)
             if let v = outerOptimizer { cfg.outerOptimizer = v }
         } else {
-            for (flag, set) in [("--seed", seed != nil), ("--estimator", estimator != nil), ("--architecture", architecture != nil),
-                                ("--tasks-per-step", tasksPerStep != nil), ("--truncation", truncation != nil),
-                                ("--outer-optimizer", outerOptimizer != nil)] where set {
+            for (flag, set) in flags.runDefining + [("--outer-optimizer", outerOptimizer != nil)] where set {
                 throw ValidationError("\(flag) cannot change a resumed run (it would not continue the same run)")
             }
         }
-        if let v = outerSteps { cfg.outerSteps = v }
-        if let v = threads { cfg.threads = v }
-        if let v = checkpointEvery { cfg.checkpointEveryMinutes = v }
-        if let v = evaluateEvery { cfg.evaluateEveryMinutes = v }
+        flags.applyHousekeeping(to: &cfg)
 
         if printConfig {
             print(TaskSpec.json(cfg))
@@ -138,7 +92,7 @@ enum TrainDefaults {
     }
 }
 
-/// One meta-training run in a directory.
+/// One meta-training run in a directory (used by `train`, and by `self-train` once per outer optimizer).
 final class TrainRun {
     let trainer: MetaTrainer
     let config: MetaTrainingConfig
@@ -147,14 +101,36 @@ final class TrainRun {
     let configJSON: String
     let start = DispatchTime.now().uptimeNanoseconds
     let tty = isatty(STDERR_FILENO) != 0
+    /// Ctrl-C / SIGTERM; installed once per process and shared by the runs of one command.
+    let stop: Interruption
+    /// Written before the progress line (e.g. which of several runs this is).
+    var progressPrefix = ""
+    /// The command that continues an interrupted run.
+    var resumeHint: String
     private var metrics: FileHandle?
 
-    init(trainer: MetaTrainer, config: MetaTrainingConfig, outDirectory: String, zoo: TaskZoo?) {
+    /// How `run()` ended.
+    enum Outcome { case finished, interrupted }
+
+    init(trainer: MetaTrainer, config: MetaTrainingConfig, outDirectory: String, zoo: TaskZoo?, stop: Interruption? = nil) {
         self.trainer = trainer
         self.config = config
         out = URL(fileURLWithPath: outDirectory)
         self.zoo = zoo
         configJSON = TaskSpec.json(config)
+        self.stop = stop ?? Interruption.install()
+        resumeHint = "metatrain train --resume \(out.appendingPathComponent("checkpoint.safetensors").path) --out \(out.path)"
+    }
+
+    /// The config and trainer state of a resumable checkpoint (`checkpoint.safetensors`).
+    static func loadResumable(from path: String) throws -> (MetaTrainingConfig, MetaTrainerState) {
+        let ckpt = try LearnedOptimizerCheckpoint.load(from: path)
+        guard let text = ckpt.config else { throw SpecError(path, "the checkpoint has no training config: it cannot be resumed") }
+        let cfg = try MetaTrainingConfig.decode(Data(text.utf8), file: "\(path): config")
+        guard let state = try ckpt.blob("state/trainer", as: MetaTrainerState.self, path: path) else {
+            throw SpecError(path, "the checkpoint has no trainer state (state/trainer): it is a final checkpoint, not a resumable one")
+        }
+        return (cfg, state)
     }
 
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
@@ -162,11 +138,11 @@ final class TrainRun {
     var finalPath: String { out.appendingPathComponent("final.safetensors").path }
     var metricsPath: String { out.appendingPathComponent(config.metricsFile).path }
 
-    func run() throws {
+    @discardableResult
+    func run() throws -> Outcome {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try AtomicFile.write(configJSON + "\n", to: out.appendingPathComponent("config.json").path)
         try openMetrics()
-        let stop = Interruption.install()
         let first = trainer.outerStep
         var average: Float?
         var lastCheckpoint = elapsed, lastEvaluation = elapsed
@@ -190,14 +166,15 @@ final class TrainRun {
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         try writeCheckpoint(to: checkpointPath, resumable: true)
         if stop.requested {
-            log("interrupted at outer step \(trainer.outerStep): checkpoint written; continue with\n  metatrain train --resume \(checkpointPath) --out \(out.path)")
-            return
+            log("interrupted at outer step \(trainer.outerStep): checkpoint written; continue with\n  \(resumeHint)")
+            return .interrupted
         }
         if config.evaluateEveryMinutes > 0 { try evaluate() }
         // The final checkpoint is θ with its config (what `lo:PATH` needs); checkpoint.safetensors
         // beside it keeps the full trainer state for resuming or extending the run.
         try writeCheckpoint(to: finalPath, resumable: false)
         log(String(format: "done: %d outer steps in %.1f min; final checkpoint %@", trainer.outerStep, elapsed / 60, finalPath))
+        return .finished
     }
 
     // MARK: checkpoints
@@ -314,10 +291,10 @@ final class TrainRun {
         let line = String(format: "outer step %d/%d  meta-loss %.4f (avg %.4f)  %.0f inner steps/s  elapsed %@  ETA %@",
                           trainer.outerStep, config.outerSteps, m.metaLoss, average, m.innerStepsPerSecond, clock(elapsed), clock(eta))
         if tty {
-            FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
+            FileHandle.standardError.write(Data(("\r" + progressPrefix + line + "   ").utf8))
         } else if elapsed - lastPlain >= 30 || trainer.outerStep == config.outerSteps {
             lastPlain = elapsed
-            log(line)
+            log(progressPrefix + line)
         }
     }
 }

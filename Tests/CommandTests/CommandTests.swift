@@ -34,6 +34,37 @@ func metatrain(_ args: [String], cwd: String? = nil) throws -> (status: Int32, o
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
+/// A small, fast meta-training config: learnable Adam on two quadratics (10 and 6 dimensions).
+func writeTinyTrainConfig(_ dir: URL, outerSteps: Int) throws -> String {
+    let config = """
+    {"architecture": {"name": "learnable_adam"}, "estimator": "pes",
+     "tasks": [{"family": "quadratic", "dimension": 10, "seed": 1}, {"family": "quadratic", "dimension": 6, "seed": 2}],
+     "tasksPerStep": 2, "truncationLength": 10, "horizon": [20, 40], "outerSteps": \(outerSteps),
+     "outerOptimizer": "adam:lr=3e-2", "seed": 5, "evaluateEveryMinutes": 0, "checkpointEveryMinutes": 60}
+    """
+    let path = dir.appendingPathComponent("config.json").path
+    try config.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// Starts `metatrain args` in the background and returns once `file` has `lines` lines (or after 60 s).
+func startMetatrain(_ args: [String], waitingFor file: URL, lines: Int) throws -> (Process, Pipe) {
+    let p = Process()
+    p.executableURL = try metatrainExecutable()
+    p.arguments = args
+    p.currentDirectoryURL = packageRoot
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    try p.run()
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline {
+        if let t = try? String(contentsOfFile: file.path, encoding: .utf8), t.split(separator: "\n").count >= lines { break }
+        usleep(20_000)
+    }
+    return (p, err)
+}
+
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 func temporaryDirectory() -> URL {

@@ -7,18 +7,7 @@ import MetaCore
 import MetaLearned
 
 final class TrainCommandTests: XCTestCase {
-    /// A small, fast run: learnable Adam on two 10-dim quadratics.
-    func writeConfig(_ dir: URL, outerSteps: Int) throws -> String {
-        let config = """
-        {"architecture": {"name": "learnable_adam"}, "estimator": "pes",
-         "tasks": [{"family": "quadratic", "dimension": 10, "seed": 1}, {"family": "quadratic", "dimension": 6, "seed": 2}],
-         "tasksPerStep": 2, "truncationLength": 10, "horizon": [20, 40], "outerSteps": \(outerSteps),
-         "outerOptimizer": "adam:lr=3e-2", "seed": 5, "evaluateEveryMinutes": 0, "checkpointEveryMinutes": 60}
-        """
-        let path = dir.appendingPathComponent("config.json").path
-        try config.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    func writeConfig(_ dir: URL, outerSteps: Int) throws -> String { try writeTinyTrainConfig(dir, outerSteps: outerSteps) }
 
     func theta(_ path: String) throws -> [Float] { try LearnedOptimizerCheckpoint.load(from: path).metaParameters }
 
@@ -35,21 +24,8 @@ final class TrainCommandTests: XCTestCase {
 
     /// Starts a long run in the background and returns once its metrics file has `lines` lines.
     func startRun(config: String, out: URL, extra: [String] = [], lines: Int) throws -> (Process, Pipe) {
-        let p = Process()
-        p.executableURL = try metatrainExecutable()
-        p.arguments = ["train", "--config", config, "--out", out.path] + extra
-        p.currentDirectoryURL = packageRoot
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        let metrics = out.appendingPathComponent("metrics.jsonl").path
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let t = try? String(contentsOfFile: metrics, encoding: .utf8), t.split(separator: "\n").count >= lines { break }
-            usleep(20_000)
-        }
-        return (p, err)
+        try startMetatrain(["train", "--config", config, "--out", out.path] + extra,
+                           waitingFor: out.appendingPathComponent("metrics.jsonl"), lines: lines)
     }
 
     /// Resumes `checkpoint` to `target` outer steps and checks θ and the step metrics against a fresh

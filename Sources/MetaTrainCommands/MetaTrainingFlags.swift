@@ -1,0 +1,75 @@
+// The meta-training flags that `train` and `self-train` share: how a config is read from a file, and
+// the flags that override it (run-defining ones, which a resumed run may not change, and housekeeping).
+
+import ArgumentParser
+import Foundation
+import MetaCore
+import MetaLearned
+import MetaTraining
+
+/// Flags overriding a `MetaTrainingConfig`.
+struct MetaTrainingFlags: ParsableArguments {
+    @Option(help: "Outer steps (total, counting those already done when resuming).")
+    var outerSteps: Int?
+    @Option(help: "Seed.")
+    var seed: UInt64?
+    @Option(help: "Worker threads (results do not depend on it).")
+    var threads: Int?
+    @Option(help: "Gradient estimator: pes or es.")
+    var estimator: String?
+    @Option(help: "Learned optimizer: lstm_ff, perparam_mlp or learnable_adam (default widths).")
+    var architecture: String?
+    @Option(help: "Tasks (slots) per outer step.")
+    var tasksPerStep: Int?
+    @Option(help: "Truncation length (inner steps per slot per outer step).")
+    var truncation: Int?
+    @Option(help: "Minutes between checkpoints.")
+    var checkpointEvery: Double?
+    @Option(help: "Minutes between held-out evaluations against Adam, also run at the end (0: none).")
+    var evaluateEvery: Double?
+
+    func validate() throws {
+        if let s = outerSteps, !(1...100_000_000).contains(s) { throw ValidationError("--outer-steps must be in 1…100000000, got \(s)") }
+        if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be in 1…1024, got \(t)") }
+        if let e = estimator, GradientEstimatorKind(rawValue: e) == nil { throw ValidationError("--estimator must be pes or es, got '\(e)'") }
+        if let a = architecture {
+            do { _ = try LearnedOptimizerArchitecture.named(a) } catch { throw ValidationError("--architecture: \(error)") }
+        }
+        if let t = tasksPerStep, !(1...4096).contains(t) { throw ValidationError("--tasks-per-step must be in 1…4096, got \(t)") }
+        if let t = truncation, !(1...1_000_000).contains(t) { throw ValidationError("--truncation must be in 1…1000000, got \(t)") }
+        if let c = checkpointEvery, !(c > 0) { throw ValidationError("--checkpoint-every must be positive minutes, got \(c)") }
+        if let e = evaluateEvery, !(e >= 0) { throw ValidationError("--evaluate-every must be ≥ 0 minutes, got \(e)") }
+    }
+
+    /// The flags that change what a run computes, and whether each was given.
+    var runDefining: [(flag: String, given: Bool)] {
+        [("--seed", seed != nil), ("--estimator", estimator != nil), ("--architecture", architecture != nil),
+         ("--tasks-per-step", tasksPerStep != nil), ("--truncation", truncation != nil)]
+    }
+
+    /// Applies the run-defining flags (seed, estimator, architecture, tasks per step, truncation).
+    func applyRunDefining(to cfg: inout MetaTrainingConfig) throws {
+        if let v = seed { cfg.seed = v }
+        if let v = estimator { cfg.estimator = GradientEstimatorKind(rawValue: v)! }
+        if let v = architecture { cfg.architecture = try LearnedOptimizerArchitecture.named(v) }
+        if let v = tasksPerStep { cfg.tasksPerStep = v }
+        if let v = truncation { cfg.truncationLength = v }
+    }
+
+    /// Applies the flags a resumed run may change (outer steps, threads, checkpoint and evaluation periods).
+    func applyHousekeeping(to cfg: inout MetaTrainingConfig) {
+        if let v = outerSteps { cfg.outerSteps = v }
+        if let v = threads { cfg.threads = v }
+        if let v = checkpointEvery { cfg.checkpointEveryMinutes = v }
+        if let v = evaluateEvery { cfg.evaluateEveryMinutes = v }
+    }
+
+    /// Reads a JSON meta-training config; errors name the file and the key.
+    static func readConfig(_ path: String) throws -> MetaTrainingConfig {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw SpecError(path, "cannot read the config: \(error.localizedDescription)")
+        }
+        return try MetaTrainingConfig.decode(data, file: path)
+    }
+}

@@ -1,0 +1,270 @@
+// `metatrain self-train` (DESIGN §4, paper §4.6): the same fresh learned optimizer (same seed, tasks and
+// budget) is meta-trained once per outer optimizer — a trained learned optimizer (`lo:PATH`) and
+// baselines such as Adam — each run a normal `train` run directory under OUT; then the meta-loss
+// curves are written side by side (CSV, SVG, report) and every trained optimizer is compared on
+// held-out tasks. Re-running with the same OUT (or `--resume`) skips finished runs and resumes an
+// interrupted one from its checkpoint.
+
+import ArgumentParser
+import Foundation
+import MetaCore
+import MetaEvaluation
+import MetaLearned
+import MetaOptimizers
+import MetaTasks
+import MetaTraining
+
+struct SelfTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "self-train",
+        abstract: "Meta-train a fresh learned optimizer with a trained one as outer optimizer, beside Adam baselines.",
+        discussion: """
+        Each outer optimizer (--outer, then each of --baselines) meta-trains the same fresh learned optimizer \
+        (the --config recipe, default: train's) in OUT/<run>/, a normal train run directory. Then OUT gets \
+        meta-loss.csv, meta-loss.svg, report.md and summary.json, and heldout/ the held-out comparison of the \
+        trained optimizers. Ctrl-C checkpoints and exits; running again with the same --out (or --resume \
+        --out OUT) skips finished runs and continues the interrupted one bit-identically.
+        """)
+
+    @OptionGroup var zoo: ZooOptions
+    @Option(help: "The outer optimizer under study: a spec, usually a trained learned optimizer lo:PATH.")
+    var outer: String = "lo:default"
+    @Option(help: "Baseline outer optimizers, specs separated by ';'.")
+    var baselines: String = "adam:lr=1e-3;adam:lr=3e-5"
+    @Option(help: "The fresh learned optimizer's meta-training config (JSON; default: train's default recipe). Its outerOptimizer is replaced per run.")
+    var config: String?
+    @Option(help: "Output directory.")
+    var out: String = "runs/self-train"
+    @Flag(help: "Continue the self-training run in --out with its saved plan (flags may change --outer-steps, --threads and the evaluation).")
+    var resume = false
+    @OptionGroup var flags: MetaTrainingFlags
+    @Option(help: "Held-out comparison tasks (as compare's --tasks).")
+    var evalTasks: String = "heldout"
+    @Option(help: "Held-out comparison: inner steps per run.")
+    var evalSteps: Int = 300
+    @Option(help: "Held-out comparison: seeds 0..<K.")
+    var evalSeeds: Int = 3
+    @Option(help: "Held-out comparison: reference optimizers beside the trained ones, specs separated by ';' ('' for none).")
+    var evalBaselines: String = "adam"
+    @Flag(help: "Skip the held-out comparison.")
+    var noEval = false
+
+    func validate() throws {
+        if resume && config != nil { throw ValidationError("--config and --resume exclude each other: a resumed run keeps its plan") }
+        guard (1...10_000_000).contains(evalSteps) else { throw ValidationError("--eval-steps must be in 1…10000000, got \(evalSteps)") }
+        guard (1...10_000).contains(evalSeeds) else { throw ValidationError("--eval-seeds must be in 1…10000, got \(evalSeeds)") }
+        guard !out.isEmpty else { throw ValidationError("--out must name a directory") }
+        if !resume {
+            let outers = try SelfTrainPlan.parseOuters(outer: outer, baselines: baselines)
+            // Every outer optimizer must build before any training (a missing lo: checkpoint fails here).
+            for (i, spec) in outers.enumerated() {
+                do { _ = try OptimizerFactory.make(spec) } catch {
+                    throw ValidationError("\(i == 0 ? "--outer" : "--baselines"): '\(spec)': \(error)")
+                }
+            }
+        }
+        if !noEval, !evalBaselines.trimmingCharacters(in: .whitespaces).isEmpty {
+            do { try ComparedOptimizer.parseList(evalBaselines).forEach { try $0.checkBuildable() } } catch {
+                throw ValidationError("--eval-baselines: \(error)")
+            }
+        }
+    }
+
+    func run() throws {
+        let outURL = URL(fileURLWithPath: out)
+        let planPath = outURL.appendingPathComponent(SelfTrainPlan.fileName).path
+        let saved = try SelfTrainPlan.load(planPath)
+        var plan: SelfTrainPlan
+        if resume {
+            guard let saved else { throw ValidationError("--resume: \(planPath) not found: nothing to resume in \(out)") }
+            for (flag, given) in flags.runDefining + [("--outer", outerGiven), ("--baselines", baselinesGiven)] where given {
+                throw ValidationError("\(flag) cannot change a resumed self-training run (it would not continue the same runs)")
+            }
+            plan = saved
+        } else {
+            var base = try config.map(MetaTrainingFlags.readConfig) ?? TrainDefaults.config
+            // The held-out comparison at the end replaces train's periodic checks (unless asked for).
+            base.evaluateEveryMinutes = 0
+            try flags.applyRunDefining(to: &base)
+            plan = SelfTrainPlan(config: base, outers: try SelfTrainPlan.parseOuters(outer: outer, baselines: baselines))
+            if let saved, saved.normalized != plan.normalized {
+                throw ValidationError("""
+                    \(out) holds a different self-training run (\(planPath)): use --resume to continue it, \
+                    or another --out
+                    """)
+            }
+        }
+        flags.applyHousekeeping(to: &plan.config)
+        for spec in plan.outers where resume {
+            do { _ = try OptimizerFactory.make(spec) } catch { throw ValidationError("outer optimizer '\(spec)': \(error)") }
+        }
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        try plan.write(planPath)
+
+        let z = try? zoo.locate()
+        let stop = Interruption.install()
+        let runs = plan.runs
+        let log = { (s: String) in FileHandle.standardError.write(Data((s + "\n").utf8)) }
+        log("self-training: \(runs.count) runs of \(plan.config.outerSteps) outer steps (\(runs.map(\.spec).joined(separator: ", "))); writing to \(out)")
+        for (i, run) in runs.enumerated() {
+            var cfg = plan.config
+            cfg.outerOptimizer = run.spec
+            let dir = outURL.appendingPathComponent(run.directory)
+            let checkpoint = dir.appendingPathComponent("checkpoint.safetensors").path
+            var state: MetaTrainerState?
+            if FileManager.default.fileExists(atPath: checkpoint) {
+                let (savedConfig, savedState) = try TrainRun.loadResumable(from: checkpoint)
+                guard SelfTrainPlan.normalize(savedConfig) == SelfTrainPlan.normalize(cfg) else {
+                    throw SpecError(checkpoint, "was written by a different meta-training config than this run's: use another --out")
+                }
+                if savedState.outerStep > cfg.outerSteps {
+                    throw ValidationError("\(run.label) has \(savedState.outerStep) outer steps in \(dir.path), more than --outer-steps \(cfg.outerSteps)")
+                }
+                let final = dir.appendingPathComponent("final.safetensors").path
+                if savedState.outerStep == cfg.outerSteps, let f = try? LearnedOptimizerCheckpoint.load(from: final), f.outerStep == cfg.outerSteps {
+                    log("[\(i + 1)/\(runs.count) \(run.label)] already done (\(cfg.outerSteps) outer steps)")
+                    continue
+                }
+                state = savedState
+            }
+            let trainer = try MetaTrainer(config: cfg, zoo: z, resumingFrom: state)
+            let runner = TrainRun(trainer: trainer, config: cfg, outDirectory: dir.path, zoo: z, stop: stop)
+            runner.progressPrefix = "[\(i + 1)/\(runs.count) \(run.label)] "
+            runner.resumeHint = "metatrain self-train --resume --out \(Compare.shellQuoted(out))"
+            if try runner.run() == .interrupted { return }
+        }
+
+        var heldout: Comparison.Result?
+        if !noEval {
+            heldout = try compareHeldOut(plan: plan, zoo: z)
+        }
+        let report = try SelfTrainReport(
+            plan: plan, directory: outURL,
+            commandLine: (["metatrain"] + CommandLine.arguments.dropFirst()).map(Compare.shellQuoted).joined(separator: " "),
+            heldout: heldout, heldoutTasks: evalTasks)
+        try report.write()
+        print(report.verdict)
+        print("report: \(outURL.appendingPathComponent("report.md").path)")
+    }
+
+    /// Whether --outer / --baselines were typed (their defaults cannot be told apart from a value otherwise).
+    var outerGiven: Bool { CommandLine.arguments.contains { $0 == "--outer" || $0.hasPrefix("--outer=") } }
+    var baselinesGiven: Bool { CommandLine.arguments.contains { $0 == "--baselines" || $0.hasPrefix("--baselines=") } }
+
+    /// Every trained optimizer (and the reference optimizers) on the held-out tasks, through the same
+    /// `Comparison` as `compare`; the full report goes to OUT/heldout/.
+    func compareHeldOut(plan: SelfTrainPlan, zoo: TaskZoo?) throws -> Comparison.Result {
+        let tasks = try CompareTasks.resolve(evalTasks) {
+            if let zoo { return zoo }
+            return try self.zoo.locate()
+        }
+        var optimizers: [ComparedOptimizer] = []
+        for run in plan.runs {
+            let path = URL(fileURLWithPath: out).appendingPathComponent(run.directory).appendingPathComponent("final.safetensors").path
+            let spec = OptimizerSpec(name: LearnedOptimizerResolver.name, settings: [(OptimizerSpec.positionalKey, .text(path))])
+            optimizers.append(ComparedOptimizer(name: SelfTrainReport.trainedName(run), kind: .single(spec)))
+        }
+        if !evalBaselines.trimmingCharacters(in: .whitespaces).isEmpty {
+            optimizers += try ComparedOptimizer.parseList(evalBaselines)
+        }
+        let threads = plan.config.threads ?? Parallel.availableCores
+        let comparison = Comparison(tasks: tasks, optimizers: optimizers, steps: evalSteps,
+                                    seeds: (0..<evalSeeds).map(UInt64.init), threads: threads)
+        FileHandle.standardError.write(Data(
+            "held-out comparison: \(tasks.count) tasks × \(optimizers.count) optimizers × \(evalSeeds) seeds, \(evalSteps) steps\n".utf8))
+        let reporter = ProgressReporter()
+        let result = try comparison.run(progress: reporter.report)
+        reporter.finish()
+        let context = ReportContext(
+            taskSource: evalTasks,
+            commandLine: CommandLine.arguments.map(Compare.shellQuoted).joined(separator: " "), threads: threads)
+        _ = try ComparisonReport.write(result, context: context, to: URL(fileURLWithPath: out).appendingPathComponent("heldout").path)
+        print(ComparisonReport.summaryTable(result))
+        return result
+    }
+}
+
+/// What a self-training run directory holds: the fresh learned optimizer's config and the outer
+/// optimizers, in order (the first is the one under study). Saved as OUT/self-train.json.
+struct SelfTrainPlan: Codable, Equatable {
+    static let fileName = "self-train.json"
+
+    var config: MetaTrainingConfig
+    var outers: [String]
+
+    struct Run {
+        var label: String
+        var spec: String
+        var directory: String
+        var isBaseline: Bool
+    }
+
+    /// One run per outer optimizer, with a unique directory name made from its spec.
+    var runs: [Run] {
+        var used = Set<String>()
+        return outers.enumerated().map { i, spec in
+            var base = Self.directoryName(spec)
+            if used.contains(base) { base += "-\(i + 1)" }
+            used.insert(base)
+            return Run(label: spec, spec: spec, directory: base, isBaseline: i > 0)
+        }
+    }
+
+    /// `lo:…/name.safetensors` → `lo-name`; other specs with characters other than letters, digits,
+    /// `-`, `_` and `.` replaced by `-` (`adam:lr=1e-3` → `adam-lr-1e-3`).
+    static func directoryName(_ spec: String) -> String {
+        if let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerResolver.name,
+           case .text(let path)? = parsed[OptimizerSpec.positionalKey] {
+            let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            return "lo-" + sanitize(stem)
+        }
+        return sanitize(spec)
+    }
+
+    static func sanitize(_ s: String) -> String {
+        let mapped = String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "-" })
+        return mapped.isEmpty || mapped.hasPrefix(".") ? "run" + mapped : mapped
+    }
+
+    /// `--outer` then `--baselines`, each checked as a spec.
+    static func parseOuters(outer: String, baselines: String) throws -> [String] {
+        let o = outer.trimmingCharacters(in: .whitespaces)
+        do { _ = try OptimizerSpec.parse(o) } catch { throw ValidationError("--outer: '\(outer)' is not an optimizer spec: \(error)") }
+        let list = baselines.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !list.isEmpty else { throw ValidationError("--baselines needs at least one optimizer spec") }
+        for b in list {
+            do { _ = try OptimizerSpec.parse(b) } catch { throw ValidationError("--baselines: '\(b)' is not an optimizer spec: \(error)") }
+        }
+        let all = [o] + list
+        guard Set(all).count == all.count else { throw ValidationError("--outer and --baselines list the same optimizer twice: \(all.joined(separator: ", "))") }
+        return all
+    }
+
+    /// The config without what a resumed run may change (outer steps, threads, housekeeping) and
+    /// without the outer optimizer (set per run).
+    static func normalize(_ c: MetaTrainingConfig) -> MetaTrainingConfig {
+        var c = c
+        let d = MetaTrainingConfig()
+        c.outerSteps = d.outerSteps
+        c.threads = nil
+        c.checkpointEveryMinutes = d.checkpointEveryMinutes
+        c.evaluateEveryMinutes = d.evaluateEveryMinutes
+        c.outerOptimizer = d.outerOptimizer
+        return c
+    }
+
+    var normalized: SelfTrainPlan { SelfTrainPlan(config: Self.normalize(config), outers: outers) }
+
+    static func load(_ path: String) throws -> SelfTrainPlan? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        do { return try JSONDecoder().decode(SelfTrainPlan.self, from: data) } catch {
+            throw SpecError.from(error, file: path)
+        }
+    }
+
+    func write(_ path: String) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(String(decoding: try enc.encode(self), as: UTF8.self) + "\n", to: path)
+    }
+}
