@@ -300,37 +300,31 @@ final class TrainRun {
 }
 
 /// Ctrl-C (SIGINT) and SIGTERM ask the run to stop after the current outer step; a second Ctrl-C
-/// stops at once.
+/// stops at once. A plain `sigaction` handler (installed synchronously, so no signal that arrives after
+/// `install()` returns is lost, as one could be with a dispatch source that the dispatch manager
+/// registers later) that only does async-signal-safe things: count, `write(2)`, `_exit`.
 final class Interruption: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    private var sources: [DispatchSourceSignal] = []
-
-    var requested: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return count > 0
-    }
+    var requested: Bool { interruptionCount > 0 }
 
     static func install() -> Interruption {
-        let i = Interruption()
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { [i] in
-                i.lock.lock()
-                i.count += 1
-                let n = i.count
-                i.lock.unlock()
-                if n == 1 {
-                    FileHandle.standardError.write(Data("\nstopping after this outer step (Ctrl-C again to quit at once)…\n".utf8))
-                } else {
-                    exit(130)
-                }
-            }
-            s.resume()
-            i.sources.append(s)
-        }
-        return i
+        _ = interruptionMessage.count  // initialize the message outside the handler
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = onInterruption
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        for sig in [SIGINT, SIGTERM] { sigaction(sig, &action, nil) }
+        return Interruption()
+    }
+}
+
+nonisolated(unsafe) private var interruptionCount: sig_atomic_t = 0
+nonisolated(unsafe) private var interruptionMessage: [UInt8] = Array("\nstopping after this outer step (Ctrl-C again to quit at once)…\n".utf8)
+
+private func onInterruption(_ signal: Int32) {
+    interruptionCount += 1
+    if interruptionCount == 1 {
+        interruptionMessage.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, $0.count) }
+    } else {
+        _exit(130)
     }
 }
