@@ -105,7 +105,11 @@ public struct LineChart {
         }
 
         var svg = SVGWriter(width: width, height: height)
-        svg.text(width / 2 - margin.right / 2 + margin.left / 2, 24, title, size: 15, anchor: "middle", weight: "bold")
+        // Centred over the plot area, but shifted (bold 15 px text is ~8.5 px per character) so that a
+        // long title stays inside the image instead of being cut off at its left edge.
+        let titleHalf = Double(title.count) * 8.5 / 2
+        let titleX = min(max(width / 2 - margin.right / 2 + margin.left / 2, titleHalf + 8), max(titleHalf + 8, width - titleHalf - 8))
+        svg.text(titleX, 24, title, size: 15, anchor: "middle", weight: "bold")
         svg.raw("<defs><clipPath id=\"plot\"><rect x=\"\(f(margin.left))\" y=\"\(f(margin.top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\"/></clipPath></defs>")
         svg.raw("<rect x=\"\(f(margin.left))\" y=\"\(f(margin.top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#444\"/>")
         // Grid and ticks.
