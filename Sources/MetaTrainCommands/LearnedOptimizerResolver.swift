@@ -34,12 +34,22 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
         OptimizerResolver(names: [Self.name]) { [self] spec in try self.make(spec) }
     }
 
+    /// Keys a `lo:` spec accepts besides its path: `scale` multiplies every update the learned
+    /// optimizer proposes (optax's `chain(lopt, scale(s))`); the common keys (clipping, schedules)
+    /// work as for the hand-designed optimizers.
+    public static let keys = [OptimizerSpec.positionalKey, "scale"] + OptimizerRegistry.commonKeys
+
     /// The optimizer of `lo:PATH`; errors name the spec or the file.
     public func make(_ spec: OptimizerSpec) throws -> any Optimizer {
+        let settings = try SpecSettings(spec, allowed: Self.keys)
+        let scale = try settings.float("scale", default: 1, in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
         let checkpoint = try self.checkpoint(spec)
-        do { return try checkpoint.optimizer(build: build) } catch let e as SpecError {
+        var optimizer: any Optimizer
+        do { optimizer = try checkpoint.optimizer(build: build) } catch let e as SpecError {
             throw SpecError("\(try path(of: spec)): \(e.location)", e.message)
         }
+        if scale != 1 { optimizer = chain(optimizer, ScaleByLearningRate(scale, flipSign: false)) }
+        return try OptimizerRegistry.wrapCommon(optimizer, settings: settings)
     }
 
     /// The checkpoint a `lo:` spec names (loaded once per path).
@@ -55,7 +65,7 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
 
     /// The file a `lo:` spec names: its `path` setting, with `default` located in the package.
     public func path(of spec: OptimizerSpec) throws -> String {
-        _ = try SpecSettings(spec, allowed: [OptimizerSpec.positionalKey])
+        _ = try SpecSettings(spec, allowed: Self.keys)
         guard let value = spec[OptimizerSpec.positionalKey] else {
             throw SpecError("optimizer '\(spec.name)'", "needs a checkpoint: lo:PATH, lo:path=PATH or lo:default")
         }

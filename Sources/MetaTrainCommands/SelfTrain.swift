@@ -210,13 +210,14 @@ struct SelfTrainPlan: Codable, Equatable {
         }
     }
 
-    /// `lo:…/name.safetensors` → `lo-name`; other specs with characters other than letters, digits,
+    /// `lo:…/name.safetensors` → `lo-name` (`lo:default,scale=0.3` → `lo-default-scale-0.3`); other specs with characters other than letters, digits,
     /// `-`, `_` and `.` replaced by `-` (`adam:lr=1e-3` → `adam-lr-1e-3`).
     static func directoryName(_ spec: String) -> String {
         if let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerResolver.name,
            case .text(let path)? = parsed[OptimizerSpec.positionalKey] {
             let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            return "lo-" + sanitize(stem)
+            let rest = parsed.settings.filter { $0.key != OptimizerSpec.positionalKey }.map { "-\($0.key)-\($0.value)" }
+            return "lo-" + sanitize(stem + rest.joined())
         }
         return sanitize(spec)
     }

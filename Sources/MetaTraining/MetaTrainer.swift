@@ -217,6 +217,13 @@ public final class MetaTrainer {
             return OptimizerStateBox(st)
         }
         state.outerOptimizerState = try outerStep(outerOptimizer)
+        var updateSquares = 0.0
+        var updateMax: Float = 0
+        for j in 0..<n {
+            let d = newTheta[j] - theta[j]
+            updateSquares += Double(d) * Double(d)
+            if !(abs(d) <= updateMax) { updateMax = abs(d) }  // NaN propagates
+        }
         state.slots = newSlots
         state.metaParameters = newTheta
         state.outerStep = s + 1
@@ -226,7 +233,9 @@ public final class MetaTrainer {
         return OuterStepMetrics(
             step: s, metaLoss: metaLoss, positiveLoss: Float(plusSum / Double(slotCount)),
             negativeLoss: Float(minusSum / Double(slotCount)), gradientNorm: Float(normSquared.squareRoot()),
-            clippedFraction: n == 0 ? 0 : Float(clipped) / Float(n), nanGradientEntries: nanEntries,
+            clippedFraction: n == 0 ? 0 : Float(clipped) / Float(n),
+            updateRMS: n == 0 ? 0 : Float((updateSquares / Double(n)).squareRoot()), updateMaxAbs: updateMax,
+            nanGradientEntries: nanEntries,
             episodesStarted: episodesStarted, innerSteps: innerSteps,
             innerStepsPerSecond: seconds > 0 ? Double(innerSteps) / seconds : 0, seconds: seconds)
     }

@@ -143,6 +143,10 @@ public struct OuterStepMetrics: Codable, Hashable, Sendable {
     public var gradientNorm: Float
     /// Fraction of ĝ's elements the clip changed.
     public var clippedFraction: Float
+    /// Root mean square and largest magnitude of the outer update θ_new − θ (nil in metrics written
+    /// before these fields existed).
+    public var updateRMS: Float?
+    public var updateMaxAbs: Float?
     /// Entries of ĝ that were NaN (set to 0).
     public var nanGradientEntries: Int
     /// Slots that began a new episode at this step.

@@ -69,6 +69,29 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         XCTAssertThrowsError(try OptimizerFactory.make("lo:\(path),lr=3")) { e in XCTAssertTrue("\(e)".contains("unknown key 'lr'"), "\(e)") }
     }
 
+    /// `scale=S` multiplies every update the learned optimizer proposes; the common keys apply too.
+    func testScaleAndCommonKeysWrapTheLearnedOptimizer() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeCheckpoint(dir)
+        let resolver = LearnedOptimizerResolver { _ in LearnableSGD() }
+        func make(_ text: String) throws -> any Optimizer { try resolver.make(OptimizerSpec.parse(text)) }
+
+        // SGD at 0.1 on p = 1, g = 2: update −0.2, scaled.
+        XCTAssertEqual(stepOnce(try make("lo:\(path),scale=0.25")), 1 - 0.25 * 0.1 * 2, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try make("lo:path=\(path),scale=3")), 1 - 3 * 0.1 * 2, accuracy: 1e-6)
+        // A per-element clip of the gradient before the rule: g = 2 → 0.5.
+        XCTAssertEqual(stepOnce(try make("lo:\(path),clip=0.5")), 1 - 0.1 * 0.5, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try make("lo:\(path),scale=2,clip=0.5")), 1 - 2 * 0.1 * 0.5, accuracy: 1e-6)
+
+        for (bad, words) in [("scale=0", "out of range"), ("scale=-1", "out of range"), ("scale=big", "expected a number"),
+                             ("scale=nan", "expected a number"), ("warmup=3", "needs schedule=warmup")] {
+            XCTAssertThrowsError(try make("lo:\(path),\(bad)"), bad) { e in
+                XCTAssertTrue("\(e)".contains(words), "\(bad): \(e)")
+            }
+        }
+    }
+
     func testDefaultCheckpointIsLocatedOrNamed() {
         do {
             let p = try LearnedOptimizerResolver.locateDefault()

@@ -55,8 +55,13 @@ final class MetaTrainingTests: XCTestCase {
             tasks: c.tasks.explicitConfigs)
         for _ in 0..<5 {
             let before = trainer.metaParameters[0]
-            try trainer.step()
+            let metrics = try trainer.step()
             XCTAssertEqual(trainer.metaParameters[0], before - Float(Foundation.exp(Foundation.log(0.5))) * trainer.lastGradient[0], accuracy: 1e-6)
+            // The logged outer update is θ_new − θ (one element: RMS = largest magnitude = |Δθ|).
+            let delta = abs(trainer.metaParameters[0] - before)
+            XCTAssertGreaterThan(delta, 0)
+            XCTAssertEqual(metrics.updateRMS ?? -1, delta, accuracy: delta * 1e-5)
+            XCTAssertEqual(metrics.updateMaxAbs ?? -1, delta, accuracy: delta * 1e-5)
         }
         // Its state (the momentum buffer of `MomentumSGD`) round-trips through the trainer state.
         let decoded = try MetaTrainerState.decode(try trainer.state.encoded())
