@@ -69,6 +69,10 @@ public enum InnerTraining {
     /// Keys of a run: the initialization and the batch of step t.
     public static func initKey(seed: UInt64) -> RandomKey { RandomKey(seed: seed).fold("init") }
     public static func batchKey(seed: UInt64, step: Int) -> RandomKey { RandomKey(seed: seed).fold("batches").fold(UInt64(step)) }
+    /// The validation batch measured after step t for optimizers that read validation losses.
+    public static func validationBatchKey(seed: UInt64, step: Int) -> RandomKey {
+        RandomKey(seed: seed).fold("validation-batches").fold(UInt64(step))
+    }
 
     /// Trains `task` for `steps` steps with `optimizer`, evaluating validation and test losses every
     /// `evaluateEvery` steps and at the end. `onStep` is called after each step with the step count.
@@ -103,6 +107,11 @@ public enum InnerTraining {
             context.step = t
             context.loss = loss
             optimizer.step(&parameters, gradient: &gradient, state: &state, context: context)
+            if optimizer.usesValidationLoss {
+                // What the next step reads: a validation-batch loss at the parameters just reached.
+                let shown = optimizer.evaluationParameters(parameters, state: state)
+                context.validationLoss = task.batchLoss(shown, split: .validation, key: validationBatchKey(seed: seed, step: t))
+            }
             onStep?(t + 1)
         }
         let final = optimizer.evaluationParameters(parameters, state: state)

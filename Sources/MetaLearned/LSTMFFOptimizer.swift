@@ -35,6 +35,10 @@ public struct LSTMFFConfig: Codable, Hashable, Sendable {
     /// Decay of the training-loss mean/variance and of the validation-loss average.
     public var lossDecay: Double = 0.9
     public var validationDecay: Double = 0.95
+    /// The validation-loss feature reads real validation losses (`StepContext.validationLoss`, which
+    /// meta-training and evaluation then measure on a validation batch after every step) instead of
+    /// the training loss. Off by default: checkpoints written before it existed were trained without.
+    public var validationLossInput: Bool = false
 
     public init() {}
 
@@ -215,6 +219,8 @@ public struct LSTMFFInnerOptimizer: Optimizer {
         mlpInputWidth = config.mlpFeatures.width
     }
 
+    public var usesValidationLoss: Bool { config.validationLossInput }
+
     public func initialState(parameters: [Float], layout: ParameterLayout) -> State {
         let n = parameters.count, t = layout.tensors.count
         return State(step: 0, momenta: [Float](repeating: 0, count: config.decays.count * n),
@@ -245,7 +251,9 @@ public struct LSTMFFInnerOptimizer: Optimizer {
         // 2. Loss features, then the per-tensor LSTM.
         var trainingFeature: Float = 0, validationFeature: Float = 0
         if let loss = context.loss, loss.isFinite {
-            let validation = context.validationLoss.flatMap { $0.isFinite ? $0 : nil } ?? loss
+            // Without a (finite) validation loss, e.g. on an episode's first step, the training loss stands in.
+            let measured = config.validationLossInput ? context.validationLoss : nil
+            let validation = measured.flatMap { $0.isFinite ? $0 : nil } ?? loss
             (trainingFeature, validationFeature) = state.losses.features(
                 loss: Double(loss), validationLoss: Double(validation), decay: config.lossDecay,
                 validationDecay: config.validationDecay, clip: config.lstmFeatureClip)
@@ -363,7 +371,27 @@ struct LSTMColumns {
 }
 
 extension LSTMFFConfig {
-    private enum CodingKeys: String, CodingKey { case decays, timeScales, lstmHidden, mlpHidden, lstmToMLP, globalMessage, extraOutputs, featureClip, lstmFeatureClip, logClip, stepExponent, stepScale, lossDecay, validationDecay }
+    private enum CodingKeys: String, CodingKey { case decays, timeScales, lstmHidden, mlpHidden, lstmToMLP, globalMessage, extraOutputs, featureClip, lstmFeatureClip, logClip, stepExponent, stepScale, lossDecay, validationDecay, validationLossInput }
+
+    /// `validationLossInput` is written only when on, so configs of earlier runs encode as before.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(decays, forKey: .decays)
+        try c.encode(timeScales, forKey: .timeScales)
+        try c.encode(lstmHidden, forKey: .lstmHidden)
+        try c.encode(mlpHidden, forKey: .mlpHidden)
+        try c.encode(lstmToMLP, forKey: .lstmToMLP)
+        try c.encode(globalMessage, forKey: .globalMessage)
+        try c.encode(extraOutputs, forKey: .extraOutputs)
+        try c.encode(featureClip, forKey: .featureClip)
+        try c.encode(lstmFeatureClip, forKey: .lstmFeatureClip)
+        try c.encode(logClip, forKey: .logClip)
+        try c.encode(stepExponent, forKey: .stepExponent)
+        try c.encode(stepScale, forKey: .stepScale)
+        try c.encode(lossDecay, forKey: .lossDecay)
+        try c.encode(validationDecay, forKey: .validationDecay)
+        if validationLossInput { try c.encode(true, forKey: .validationLossInput) }
+    }
 
     /// Keys left out take their defaults (a config file names only what it changes).
     public init(from decoder: Decoder) throws {
@@ -383,5 +411,6 @@ extension LSTMFFConfig {
         if let v = try c.decodeIfPresent(Float.self, forKey: .stepScale) { stepScale = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .lossDecay) { lossDecay = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .validationDecay) { validationDecay = v }
+        if let v = try c.decodeIfPresent(Bool.self, forKey: .validationLossInput) { validationLossInput = v }
     }
 }

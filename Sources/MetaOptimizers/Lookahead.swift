@@ -61,6 +61,8 @@ public struct Lookahead<Inner: Optimizer>: Optimizer {
     }
 
     public func evaluationParameters(_ parameters: [Float], state: State) -> [Float] { state.slow }
+
+    public var usesValidationLoss: Bool { inner.usesValidationLoss }
 }
 
 /// Wraps an optimizer known only as an existential.

@@ -48,10 +48,15 @@ public protocol Optimizer: Sendable {
     /// and adds; an optimizer may apply itself in one fused pass (Adam does) as long as the result
     /// equals the default's to float rounding.
     func step(_ parameters: inout [Float], gradient: inout [Float], state: inout State, context: StepContext)
+
+    /// Whether it reads `StepContext.validationLoss`: callers that train with it then measure a
+    /// validation-batch loss after every step and pass it with the next one (it costs a forward pass).
+    var usesValidationLoss: Bool { get }
 }
 
 extension Optimizer {
     public func evaluationParameters(_ parameters: [Float], state: State) -> [Float] { parameters }
+    public var usesValidationLoss: Bool { false }
 }
 
 extension Optimizer {
@@ -90,6 +95,8 @@ public struct Chain<First: Optimizer, Second: Optimizer>: Optimizer {
     public func evaluationParameters(_ parameters: [Float], state: State) -> [Float] {
         second.evaluationParameters(first.evaluationParameters(parameters, state: state.first), state: state.second)
     }
+
+    public var usesValidationLoss: Bool { first.usesValidationLoss || second.usesValidationLoss }
 }
 
 /// Chains two optimizers known only as existentials.

@@ -255,9 +255,12 @@ public final class MetaTrainer {
         var parameters: [Float]
         var optState: O.State
         let layout = task.layout
+        let feedsValidation = optimizer.usesValidationLoss
+        var validationLoss: Float? = nil
         if let start {
             parameters = start.parameters
             optState = try start.optimizerState.state(for: optimizer)
+            validationLoss = start.validationLoss
         } else {
             parameters = task.initialParameters(key: keys.initialParameters(slot: slotIndex, episode: slot.episode))
             optState = optimizer.initialState(parameters: parameters, layout: layout)
@@ -273,12 +276,16 @@ public final class MetaTrainer {
             let t = slot.step + k
             let loss = task.lossAndGradient(
                 parameters, gradient: &gradient, key: keys.trainBatch(slot: slotIndex, episode: slot.episode, step: t))
-            let context = StepContext(step: t, totalSteps: slot.horizon, loss: loss, layout: layout)
+            let context = StepContext(step: t, totalSteps: slot.horizon, loss: loss,
+                                      validationLoss: feedsValidation ? validationLoss : nil, layout: layout)
             optimizer.step(&parameters, gradient: &gradient, state: &optState, context: context)
             let evaluated = optimizer.evaluationParameters(parameters, state: optState)
-            let raw = task.batchLoss(
-                evaluated, split: config.metaLossSplit,
-                key: keys.metaLossBatch(slot: slotIndex, episode: slot.episode, step: t))
+            let metaLossKey = keys.metaLossBatch(slot: slotIndex, episode: slot.episode, step: t)
+            let raw = task.batchLoss(evaluated, split: config.metaLossSplit, key: metaLossKey)
+            if feedsValidation {
+                // The next step's validation feature: the meta-loss batch when it is a validation batch.
+                validationLoss = config.metaLossSplit == .validation ? raw : task.batchLoss(evaluated, split: .validation, key: metaLossKey)
+            }
             var normalized = normalizer(raw)
             if !(normalized <= cap) { normalized = cap }  // NaN fails every comparison
             total += Double(normalized)
@@ -287,7 +294,10 @@ public final class MetaTrainer {
         }
         let mean = steps > 0 ? Float(total / Double(steps)) : 0
         return TruncationResult(
-            loss: mean, inner: InnerRunState(parameters: parameters, optimizerState: OptimizerStateBox(optState)), steps: steps)
+            loss: mean,
+            inner: InnerRunState(parameters: parameters, optimizerState: OptimizerStateBox(optState),
+                                 validationLoss: feedsValidation ? validationLoss : nil),
+            steps: steps)
     }
 }
 

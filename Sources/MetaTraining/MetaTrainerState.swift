@@ -50,10 +50,14 @@ public struct MetaTrainingKeys: Sendable, Hashable {
 public struct InnerRunState: Codable, Sendable {
     public var parameters: [Float]
     public var optimizerState: OptimizerStateBox
+    /// The validation-batch loss measured after the last step, passed with the next one to learned
+    /// optimizers that read it (nil for the others and in checkpoints written before it existed).
+    public var validationLoss: Float?
 
-    public init(parameters: [Float], optimizerState: OptimizerStateBox) {
+    public init(parameters: [Float], optimizerState: OptimizerStateBox, validationLoss: Float? = nil) {
         self.parameters = parameters
         self.optimizerState = optimizerState
+        self.validationLoss = validationLoss
     }
 }
 

@@ -339,6 +339,51 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertEqual(state.losses.count, 1)
     }
 
+    /// `validationLossInput`: off, the validation feature is the training loss whatever the caller
+    /// passes (checkpoints trained before it behave as they did); on, a measured validation loss
+    /// changes the update. Encoded only when on.
+    func testValidationLossInputIsReadOnlyWhenOn() throws {
+        let layout = ParameterLayout([("w", [4, 3]), ("b", [3])])
+        var rng = RandomKey(seed: 21).generator()
+        let p0 = rng.normals(layout.count, std: 0.5)
+        let gradients = (0..<3).map { _ in rng.normals(layout.count) }
+        func updates(_ config: LSTMFFConfig, validation: Float?) -> [Float] {
+            let inner = LSTMFFInnerOptimizer(config: config, metaParameters: LSTMFFOptimizer(config: config).initialMetaParameters(key: RandomKey(seed: 22)))
+            var state = inner.initialState(parameters: p0, layout: layout)
+            var p = p0, u: [Float] = []
+            for (s, g) in gradients.enumerated() {
+                u = g
+                let loss = 2 - 0.3 * Float(s)
+                inner.update(&u, state: &state, parameters: p, context: StepContext(
+                    step: s, loss: loss, validationLoss: s == 0 ? nil : validation.map { $0 * loss }, layout: layout))
+                for i in p.indices { p[i] += u[i] }
+            }
+            return u
+        }
+        let off = LSTMFFConfig()
+        var on = LSTMFFConfig()
+        on.validationLossInput = true
+        XCTAssertFalse(LSTMFFInnerOptimizer(config: off, metaParameters: LSTMFFOptimizer(config: off).initialMetaParameters(key: RandomKey(seed: 1))).usesValidationLoss)
+        XCTAssertTrue(LSTMFFInnerOptimizer(config: on, metaParameters: LSTMFFOptimizer(config: on).initialMetaParameters(key: RandomKey(seed: 1))).usesValidationLoss)
+        XCTAssertTrue(chain(LSTMFFOptimizer(config: on).optimizer(metaParameters: LSTMFFOptimizer(config: on).initialMetaParameters(key: RandomKey(seed: 1))), Scale(0.5)).usesValidationLoss)
+        // Off: whatever validation loss is passed, the same updates.
+        let reference = updates(off, validation: nil)
+        XCTAssertEqual(updates(off, validation: 3), reference)
+        // On: equal to the training loss it is the fallback; a higher one changes the step.
+        XCTAssertEqual(updates(on, validation: 1), reference)
+        XCTAssertEqual(updates(on, validation: nil), reference)
+        let overfitting = updates(on, validation: 3)
+        XCTAssertNotEqual(overfitting, reference)
+        XCTAssertTrue(overfitting.allSatisfy(\.isFinite))
+        XCTAssertEqual(updates(on, validation: .nan), reference, "a non-finite validation loss falls back to the training loss")
+
+        let encodedOff = String(decoding: try JSONEncoder().encode(off), as: UTF8.self)
+        XCTAssertFalse(encodedOff.contains("validationLossInput"), encodedOff)
+        let encodedOn = try JSONEncoder().encode(on)
+        XCTAssertEqual(try JSONDecoder().decode(LSTMFFConfig.self, from: encodedOn), on)
+        XCTAssertEqual(try JSONDecoder().decode(LSTMFFConfig.self, from: try JSONEncoder().encode(off)), off)
+    }
+
     func testUpdateIsSmallAtInitialization() {
         var rng = RandomKey(seed: 12).generator()
         let p0 = rng.normals(mixedLayout.count, std: 0.5)

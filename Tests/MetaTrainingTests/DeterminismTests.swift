@@ -87,6 +87,37 @@ final class DeterminismTests: XCTestCase {
         }
     }
 
+    /// An inner optimizer that reads validation losses gets the meta-loss batch's loss of the previous
+    /// step, carried across truncations and checkpoints: thread count and resuming change nothing.
+    func testValidationLossFeedIsDeterministicAndResumable() throws {
+        var c = config(.pes)
+        c.threads = 1
+        let reading = LearnableSGD(initialLogLearningRate: -3, momentum: 0.9, readsValidation: true)
+        func trainer(_ c: MetaTrainingConfig, _ learned: LearnableSGD, from state: MetaTrainerState? = nil) throws -> MetaTrainer {
+            let outer = try OptimizerRegistry.make(c.outerOptimizer)
+            if let state {
+                return try MetaTrainer(config: c, learnedOptimizer: learned, outerOptimizer: outer, tasks: c.tasks.explicitConfigs, resumingFrom: state)
+            }
+            return try MetaTrainer(config: c, learnedOptimizer: learned, outerOptimizer: outer, tasks: c.tasks.explicitConfigs)
+        }
+        let a = try trainer(c, reading)
+        for _ in 0..<3 { _ = try a.step() }
+        XCTAssertTrue(a.state.slots.allSatisfy { $0.inner.allSatisfy { $0.validationLoss.map { $0.isFinite && $0 > 0 } ?? false } })
+        let plain = try trainer(c, learned)
+        for _ in 0..<3 { _ = try plain.step() }
+        XCTAssertTrue(plain.state.slots.allSatisfy { $0.inner.allSatisfy { $0.validationLoss == nil } })
+        XCTAssertNotEqual(a.metaParameters, plain.metaParameters)
+
+        var two = c
+        two.threads = 2
+        let b = try trainer(two, reading)
+        for _ in 0..<3 { _ = try b.step() }
+        XCTAssertEqual(try a.state.encoded(), try b.state.encoded())
+        let resumed = try trainer(c, reading, from: try MetaTrainerState.decode(try a.state.encoded()))
+        for _ in 0..<5 { _ = try a.step(); _ = try resumed.step() }
+        XCTAssertEqual(try a.state.encoded(), try resumed.state.encoded())
+    }
+
     /// The check above can fail: a state that lost one slot's inner run continues differently.
     func testResumeFromAlteredStateDiffers() throws {
         let c = config(.pes)

@@ -13,6 +13,8 @@ struct LearnableSGD: LearnedOptimizer {
     var momentum: Float = 0
     /// Multiplies updates by NaN when the learning rate exceeds this (a deliberately diverging rule).
     var nanAboveLearningRate: Float? = nil
+    /// Reads validation losses: the step is divided by 1 + the last validation loss.
+    var readsValidation = false
 
     var architecture: LearnedOptimizerArchitecture { .learnableAdam }  // metadata only
     var metaLayout: ParameterLayout { ParameterLayout([("log_lr", [1])]) }
@@ -20,7 +22,7 @@ struct LearnableSGD: LearnedOptimizer {
     func optimizer(metaParameters: [Float]) -> any Optimizer {
         let lr = Float.exp(metaParameters[0])
         let poison = nanAboveLearningRate.map { lr > $0 } ?? false
-        return MomentumSGD(learningRate: lr, momentum: momentum, poison: poison)
+        return MomentumSGD(learningRate: lr, momentum: momentum, poison: poison, readsValidation: readsValidation)
     }
 }
 
@@ -29,15 +31,18 @@ struct MomentumSGD: Optimizer {
     var learningRate: Float
     var momentum: Float
     var poison: Bool
+    var readsValidation = false
+    var usesValidationLoss: Bool { readsValidation }
 
     func initialState(parameters: [Float], layout: ParameterLayout) -> State {
         State(velocity: [Float](repeating: 0, count: parameters.count), count: 0)
     }
 
     func update(_ updates: inout [Float], state: inout State, parameters: [Float], context: StepContext) {
+        let lr = readsValidation ? learningRate / (1 + (context.validationLoss ?? 0)) : learningRate
         for i in updates.indices {
             state.velocity[i] = momentum * state.velocity[i] + updates[i]
-            updates[i] = -learningRate * state.velocity[i] * (poison ? .nan : 1)
+            updates[i] = -lr * state.velocity[i] * (poison ? .nan : 1)
         }
         state.count += 1
     }
