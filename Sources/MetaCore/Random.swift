@@ -144,6 +144,16 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         (0..<count).map { _ in std * normalFloat() }
     }
 
+    /// `count` draws of a standard normal truncated to [−2, 2] (rejection: out-of-range draws are
+    /// redrawn), scaled by `std`; their standard deviation is about 0.88·std.
+    public mutating func truncatedNormals(_ count: Int, std: Float = 1) -> [Float] {
+        (0..<count).map { _ in
+            var z = normalFloat()
+            while abs(z) > 2 { z = normalFloat() }
+            return std * z
+        }
+    }
+
     /// A uniformly chosen element.
     public mutating func choice<T>(_ elements: [T]) -> T {
         elements[int(below: elements.count)]

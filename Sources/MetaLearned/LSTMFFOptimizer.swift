@@ -39,6 +39,20 @@ public struct LSTMFFConfig: Codable, Hashable, Sendable {
     /// meta-training and evaluation then measure on a validation batch after every step) instead of
     /// the training loss. Off by default: checkpoints written before it existed were trained without.
     public var validationLossInput: Bool = false
+    /// How the weight matrices are drawn (biases are 0, the LSTM's forget gate +1, either way).
+    public var weightInit: WeightInit = .scaledNormal
+
+    /// Initializations of the weight matrices.
+    public enum WeightInit: String, Codable, Hashable, Sendable, CaseIterable {
+        /// N(0, 1.137²/fan-in) for every matrix, fan-in = its rows (the default; every shipped
+        /// checkpoint was trained from it).
+        case scaledNormal = "scaled-normal"
+        /// As haiku's `hk.Linear` and `hk.LSTM`, which learned_optimization's RNNMLPLOpt uses: a normal
+        /// truncated to ±2 standard deviations, scaled by 1/√fan-in (so about 0.88/√fan-in after the
+        /// truncation); the LSTM's input and recurrent weights are one linear map of [input, hidden],
+        /// so both take fan-in = inputs + hidden.
+        case haiku
+    }
 
     public init() {}
 
@@ -110,10 +124,20 @@ public struct LSTMFFOptimizer: LearnedOptimizer {
         return layout
     }
 
-    /// Weights ~ N(0, 1.137²/fan-in) (`initialWeights`), biases 0 except the LSTM's forget gate (+1).
+    /// Weights by `config.weightInit`, biases 0 except the LSTM's forget gate (+1).
     public func initialMetaParameters(key: RandomKey) -> [Float] {
         let layout = metaLayout
-        var θ = initialWeights(layout: layout, key: key)
+        var θ: [Float]
+        switch config.weightInit {
+        case .scaledNormal:
+            θ = initialWeights(layout: layout, key: key)
+        case .haiku:
+            let lstmFanIn = config.lstmFeatures.width + config.lstmHidden
+            θ = initialWeights(layout: layout, key: key, weights: { tensor, rng in
+                let fanIn = tensor.name.hasPrefix("lstm/w_") ? lstmFanIn : tensor.shape[0]
+                return rng.truncatedNormals(tensor.count, std: 1 / Float(fanIn).squareRoot())
+            })
+        }
         let bias = layout["lstm/bias"]!
         let h = config.lstmHidden
         for j in h..<(2 * h) { θ[bias.offset + j] = 1 }
@@ -371,9 +395,10 @@ struct LSTMColumns {
 }
 
 extension LSTMFFConfig {
-    private enum CodingKeys: String, CodingKey { case decays, timeScales, lstmHidden, mlpHidden, lstmToMLP, globalMessage, extraOutputs, featureClip, lstmFeatureClip, logClip, stepExponent, stepScale, lossDecay, validationDecay, validationLossInput }
+    private enum CodingKeys: String, CodingKey { case decays, timeScales, lstmHidden, mlpHidden, lstmToMLP, globalMessage, extraOutputs, featureClip, lstmFeatureClip, logClip, stepExponent, stepScale, lossDecay, validationDecay, validationLossInput, weightInit }
 
-    /// `validationLossInput` is written only when on, so configs of earlier runs encode as before.
+    /// `validationLossInput` and `weightInit` are written only when not the default, so configs of earlier
+    /// runs encode as before.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(decays, forKey: .decays)
@@ -391,6 +416,7 @@ extension LSTMFFConfig {
         try c.encode(lossDecay, forKey: .lossDecay)
         try c.encode(validationDecay, forKey: .validationDecay)
         if validationLossInput { try c.encode(true, forKey: .validationLossInput) }
+        if weightInit != .scaledNormal { try c.encode(weightInit, forKey: .weightInit) }
     }
 
     /// Keys left out take their defaults (a config file names only what it changes).
@@ -412,5 +438,6 @@ extension LSTMFFConfig {
         if let v = try c.decodeIfPresent(Double.self, forKey: .lossDecay) { lossDecay = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .validationDecay) { validationDecay = v }
         if let v = try c.decodeIfPresent(Bool.self, forKey: .validationLossInput) { validationLossInput = v }
+        if let v = try c.decodeIfPresent(WeightInit.self, forKey: .weightInit) { weightInit = v }
     }
 }

@@ -93,13 +93,15 @@ struct MLPWeights {
 
 /// Initial θ: weights ~ N(0, 1.137²/fan-in) (a little wider than LeCun's 1/fan-in; the shipped
 /// checkpoints were meta-trained from it), biases 0, each tensor drawn from its own folded key.
-func initialWeights(layout: ParameterLayout, key: RandomKey, bias: (TensorSpec) -> Float = { _ in 0 }) -> [Float] {
+func initialWeights(layout: ParameterLayout, key: RandomKey, bias: (TensorSpec) -> Float = { _ in 0 },
+                    weights: (TensorSpec, inout RandomGenerator) -> [Float] = { t, rng in
+                        rng.normals(t.count, std: 1.137 / Float(t.shape[0]).squareRoot())
+                    }) -> [Float] {
     var θ = [Float](repeating: 0, count: layout.count)
     for t in layout.tensors {
         if t.shape.count == 2 {
             var rng = key.fold(t.name).generator()
-            let w = rng.normals(t.count, std: 1.137 / Float(t.shape[0]).squareRoot())
-            θ.replaceSubrange(t.range, with: w)
+            θ.replaceSubrange(t.range, with: weights(t, &rng))
         } else {
             let b = bias(t)
             for i in t.range { θ[i] = b }

@@ -463,6 +463,35 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertThrowsError(try LearnedOptimizerArchitecture.named("adam"))
     }
 
+    /// `weightInit: haiku` draws like haiku's hk.Linear / hk.LSTM (learned_optimization's RNNMLPLOpt):
+    /// truncated to ±2/√fan-in, standard deviation ≈ 0.88/√fan-in, the LSTM's fan-in = inputs + hidden.
+    /// It is written to a config only when chosen, so earlier configs encode byte for byte as before.
+    func testHaikuWeightInit() throws {
+        var config = LSTMFFConfig()
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(config), as: UTF8.self).contains("weightInit"))
+        config.weightInit = .haiku
+        let data = try JSONEncoder().encode(config)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains(#""weightInit":"haiku""#))
+        XCTAssertEqual(try JSONDecoder().decode(LSTMFFConfig.self, from: data), config)
+        XCTAssertThrowsError(try JSONDecoder().decode(LSTMFFConfig.self, from: Data(#"{"weightInit": "glorot"}"#.utf8)))
+
+        let learned = LSTMFFOptimizer(config: config)
+        let layout = learned.metaLayout
+        let θ = learned.initialMetaParameters(key: RandomKey(seed: 7))
+        let scaled = LSTMFFOptimizer().initialMetaParameters(key: RandomKey(seed: 7))
+        let lstmFanIn = Float(config.lstmFeatures.width + config.lstmHidden)
+        for (name, fanIn) in [("lstm/w_input", lstmFanIn), ("lstm/w_hidden", lstmFanIn), ("mlp/w1", Float(config.mlpFeatures.width))] {
+            let t = layout[name]!
+            let w = Array(θ[t.range]), bound = 2 / fanIn.squareRoot()
+            XCTAssertTrue(w.allSatisfy { abs($0) <= bound }, name)
+            let std = (w.map { $0 * $0 }.reduce(0, +) / Float(w.count)).squareRoot() * fanIn.squareRoot()
+            XCTAssertEqual(std, 0.88, accuracy: 0.05, name)
+        }
+        // Biases as in the default: 0, the forget gate +1.
+        let bias = layout["lstm/bias"]!
+        XCTAssertEqual(Array(θ[bias.range]), Array(scaled[bias.range]))
+    }
+
     /// With θ set by hand so that d = 100·(normalized gradient feature) and a = 0, the LO is a
     /// normalized-gradient descent: it must lower a quadratic.
     func testHandSetThetaDescendsQuadratic() {
