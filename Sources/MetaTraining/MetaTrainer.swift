@@ -247,7 +247,7 @@ public final class MetaTrainer {
     }
 
     /// Runs min(K, T − t) inner steps of one side from `start` (or from the episode's initialization)
-    /// and returns the mean capped normalized meta-loss.
+    /// and returns the mean capped normalized meta-loss (each step weighed by `config.metaLossWeighting`).
     static func truncation<O: Optimizer>(
         _ optimizer: O, task: TrainingTask, slot: SlotState, slotIndex: Int, start: InnerRunState?,
         config: MetaTrainingConfig, keys: MetaTrainingKeys
@@ -271,9 +271,11 @@ public final class MetaTrainer {
         var gradient = [Float](repeating: 0, count: layout.count)
         var total = 0.0
         var diverged = false
+        let weighting = config.metaLossWeighting ?? .mean
         for k in 0..<steps {
-            if diverged { total += Double(cap); continue }
             let t = slot.step + k
+            let weight = weighting.weight(step: t, horizon: slot.horizon)
+            if diverged { total += weight * Double(cap); continue }
             let loss = task.lossAndGradient(
                 parameters, gradient: &gradient, key: keys.trainBatch(slot: slotIndex, episode: slot.episode, step: t))
             let context = StepContext(step: t, totalSteps: slot.horizon, loss: loss,
@@ -288,7 +290,7 @@ public final class MetaTrainer {
             }
             var normalized = normalizer(raw)
             if !(normalized <= cap) { normalized = cap }  // NaN fails every comparison
-            total += Double(normalized)
+            total += weight * Double(normalized)
             // Once the parameters are not finite the run cannot recover: the rest of the truncation is capped.
             if !raw.isFinite && parameters.contains(where: { !$0.isFinite }) { diverged = true }
         }

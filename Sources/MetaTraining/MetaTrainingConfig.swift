@@ -47,6 +47,24 @@ public enum MetaTaskSource: Hashable, Sendable, Codable {
     }
 }
 
+/// How the per-step losses of an episode weigh in the meta-loss.
+public enum MetaLossWeighting: String, Codable, CaseIterable, Sendable {
+    /// Every inner step alike: the meta-loss is the mean loss over the trajectory.
+    case mean
+    /// Step t of an episode of T steps weighs 2(t + 1)/T (mean weight ≈ 1 over the episode): the
+    /// meta-objective leans on the end of training, where `compare` scores, so an optimizer that is
+    /// fast early and then overfits or stalls no longer wins it.
+    case ramp
+
+    /// The weight of inner step `step` (0-based) of an episode of `horizon` steps.
+    public func weight(step: Int, horizon: Int) -> Double {
+        switch self {
+        case .mean: return 1
+        case .ramp: return 2 * Double(step + 1) / Double(max(1, horizon))
+        }
+    }
+}
+
 /// Everything that decides a meta-training run. Same config and seed → bit-identical θ and metrics,
 /// whatever `threads` is.
 public struct MetaTrainingConfig: Codable, Hashable, Sendable {
@@ -82,6 +100,9 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     public var threads: Int? = nil
     /// Where meta-losses are measured: `validation` (held-out batches) or `train`.
     public var metaLossSplit: DataSplit = .validation
+    /// How the per-step losses of an episode weigh in the meta-loss (nil: `mean`, every step alike, as
+    /// learned_optimization; left out of the saved config then, so earlier configs encode as before).
+    public var metaLossWeighting: MetaLossWeighting? = nil
     /// Housekeeping for the train command: minutes between evaluations and checkpoints, and the
     /// metrics file name inside the run directory.
     public var evaluateEveryMinutes: Double = 30
@@ -93,7 +114,7 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     static let keys = [
         "architecture", "estimator", "tasks", "families", "tasksPerStep", "truncationLength", "horizon",
         "randomInitialOffset", "sigma", "outerOptimizer", "gradientClip", "lossCap", "outerSteps", "seed",
-        "threads", "metaLossSplit", "evaluateEveryMinutes", "checkpointEveryMinutes", "metricsFile",
+        "threads", "metaLossSplit", "metaLossWeighting", "evaluateEveryMinutes", "checkpointEveryMinutes", "metricsFile",
     ]
 
     public init(from decoder: Decoder) throws {
@@ -133,6 +154,10 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
         metaLossSplit = try r.choice("metaLossSplit", default: d.metaLossSplit)
         guard metaLossSplit != .test else {
             throw r.error("metaLossSplit", "'test' is reserved for final reports; use validation or train")
+        }
+        if r.has("metaLossWeighting") {
+            let w: MetaLossWeighting = try r.choice("metaLossWeighting", default: nil)
+            metaLossWeighting = w == .mean ? nil : w
         }
         evaluateEveryMinutes = try r.value("evaluateEveryMinutes", default: d.evaluateEveryMinutes, in: 0...1e9)
         checkpointEveryMinutes = try r.value("checkpointEveryMinutes", default: d.checkpointEveryMinutes, in: 0...1e9)

@@ -78,6 +78,40 @@ final class GradientEstimatorTests: XCTestCase {
         XCTAssertEqual(estimateSum / Double(steps), trueGradient, accuracy: 0.25 * abs(trueGradient))
     }
 
+    /// With `metaLossWeighting: ramp` the truncation's meta-loss weighs inner step k (1-based) of an
+    /// episode of T steps by 2k/T: the ES estimate matches that weighted closed form, and differs from
+    /// the unweighted one.
+    func testRampWeightingMatchesItsClosedForm() throws {
+        let slots = 16, K = 10
+        var c = exactConfig(.es, slots: slots, truncation: K, horizon: K)
+        c.metaLossWeighting = .ramp
+        let trainer = try makeTrainer(c)
+        let theta = Double(trainer.metaParameters[0])
+        try trainer.step()
+        var weighted = 0.0, plain = 0.0
+        for i in 0..<slots {
+            let start = try startingLoss(trainer.keys, slot: i, episode: 0)
+            let eps = Double(trainer.keys.perturbation(outerStep: 0, slot: i, count: 1, sigma: sigma)[0])
+            let f = { (x: Double, ramp: Bool) -> Double in
+                var total = 0.0
+                for k in 1...K {
+                    let w = ramp ? 2 * Double(k) / Double(K) : 1
+                    total += w * Foundation.pow(1 - 2 * Foundation.exp(x), Double(2 * k)) * start
+                }
+                return total / Double(K)
+            }
+            weighted += (f(theta + eps, true) - f(theta - eps, true)) / (2 * Double(sigma * sigma)) * eps
+            plain += (f(theta + eps, false) - f(theta - eps, false)) / (2 * Double(sigma * sigma)) * eps
+        }
+        weighted /= Double(slots)
+        plain /= Double(slots)
+        let g = Double(trainer.lastGradient[0])
+        XCTAssertEqual(g, weighted, accuracy: 1e-3 * abs(weighted))
+        XCTAssertGreaterThan(abs(g - plain), 0.05 * abs(plain), "the weighting changes the estimate")
+        XCTAssertEqual(MetaLossWeighting.ramp.weight(step: K - 1, horizon: K), 2)
+        XCTAssertEqual(MetaLossWeighting.mean.weight(step: 3, horizon: K), 1)
+    }
+
     /// Two truncations of one episode: PES weights the second truncation's loss difference by ε₁ + ε₂
     /// and so estimates the total derivative (both truncations' θ); ES, continuing from the θ+ε₁ side,
     /// sees only the second truncation's θ.

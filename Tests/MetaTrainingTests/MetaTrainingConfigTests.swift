@@ -49,6 +49,18 @@ final class MetaTrainingConfigTests: XCTestCase {
         XCTAssertEqual(try MetaTrainingConfig.decode(try JSONEncoder().encode(c)), c)
     }
 
+    /// `metaLossWeighting`: `ramp` round-trips; `mean` (the default) is stored as nil and never written,
+    /// so configs of earlier runs encode as before.
+    func testMetaLossWeighting() throws {
+        XCTAssertNil(try decode("{}").metaLossWeighting)
+        XCTAssertNil(try decode(#"{"metaLossWeighting": "mean"}"#).metaLossWeighting)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(MetaTrainingConfig()), as: UTF8.self).contains("metaLossWeighting"))
+        let c = try decode(#"{"metaLossWeighting": "ramp"}"#)
+        XCTAssertEqual(c.metaLossWeighting, .ramp)
+        XCTAssertEqual(try MetaTrainingConfig.decode(try JSONEncoder().encode(c)), c)
+        assertError(#"{"metaLossWeighting": "final"}"#, location: "metaLossWeighting")
+    }
+
     func testErrorsNameTheKey() {
         assertError(#"{"tasksPerstep": 4}"#, location: "tasksPerstep")
         assertError(#"{"estimator": "sgd"}"#, location: "estimator")
