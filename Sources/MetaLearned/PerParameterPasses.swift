@@ -91,8 +91,9 @@ struct MLPWeights {
     }
 }
 
-/// Initial θ: weights ~ N(0, 1.137²/fan-in) (a little wider than LeCun's 1/fan-in; the shipped
-/// checkpoints were meta-trained from it), biases 0, each tensor drawn from its own folded key.
+/// Initial θ: weights by `weights` (by default N(0, 1.137²/fan-in), a little wider than LeCun's
+/// 1/fan-in; the shipped checkpoints were meta-trained from it), biases by `bias` (0), each tensor
+/// drawn from its own folded key.
 func initialWeights(layout: ParameterLayout, key: RandomKey, bias: (TensorSpec) -> Float = { _ in 0 },
                     weights: (TensorSpec, inout RandomGenerator) -> [Float] = { t, rng in
                         rng.normals(t.count, std: 1.137 / Float(t.shape[0]).squareRoot())
