@@ -27,18 +27,34 @@ public struct ScaleByLearningRate: Optimizer {
 
 /// `u ← u + λ·p`: decoupled weight decay (Loshchilov & Hutter 2019, arXiv 1711.05101; optax's
 /// `add_decayed_weights`), placed before the learning rate so that the step is −lr·(u + λ·p).
+/// With `matricesOnly`, only tensors of rank ≥ 2 decay (weights, kernels; not biases, vectors or
+/// scalars), as an optax mask `lambda p: p.ndim > 1` does.
 public struct AddDecayedWeights: Optimizer {
     public var weightDecay: Float
+    public var matricesOnly: Bool
 
-    public init(_ weightDecay: Float) { self.weightDecay = weightDecay }
+    public init(_ weightDecay: Float, matricesOnly: Bool = false) {
+        self.weightDecay = weightDecay
+        self.matricesOnly = matricesOnly
+    }
 
     public func initialState(parameters: [Float], layout: ParameterLayout) -> EmptyState { EmptyState() }
 
     public func update(_ updates: inout [Float], state: inout EmptyState, parameters: [Float], context: StepContext) {
         precondition(updates.count == parameters.count, "AddDecayedWeights: \(updates.count) updates for \(parameters.count) parameters")
         guard !updates.isEmpty, weightDecay != 0 else { return }
+        let layout = context.layout
+        let masked = matricesOnly && layout.count == parameters.count
         updates.withUnsafeMutableBufferPointer { u in
-            parameters.withUnsafeBufferPointer { p in mt_opt_scale_add(u.count, u.baseAddress!, p.baseAddress!, 1, weightDecay) }
+            parameters.withUnsafeBufferPointer { p in
+                if !masked {
+                    mt_opt_scale_add(u.count, u.baseAddress!, p.baseAddress!, 1, weightDecay)
+                    return
+                }
+                for tensor in layout.tensors where tensor.shape.count >= 2 {
+                    mt_opt_scale_add(tensor.count, u.baseAddress! + tensor.offset, p.baseAddress! + tensor.offset, 1, weightDecay)
+                }
+            }
         }
     }
 }

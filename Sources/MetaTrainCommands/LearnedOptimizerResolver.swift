@@ -35,9 +35,11 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
     }
 
     /// Keys a `lo:` spec accepts besides its path: `scale` multiplies every update the learned
-    /// optimizer proposes (optax's `chain(lopt, scale(s))`); the common keys (clipping, schedules)
-    /// work as for the hand-designed optimizers.
-    public static let keys = [OptimizerSpec.positionalKey, "scale"] + OptimizerRegistry.commonKeys
+    /// optimizer proposes (optax's `chain(lopt, scale(s))`); `weight_decay` λ subtracts λ·p from
+    /// every update after that (decoupled weight decay: p ← p + s·u − λ·p), on every tensor or, with
+    /// `decay=matrices`, only on tensors of rank ≥ 2; the common keys (clipping, schedules) work as
+    /// for the hand-designed optimizers.
+    public static let keys = [OptimizerSpec.positionalKey, "scale", "weight_decay", "decay"] + OptimizerRegistry.commonKeys
 
     /// The optimizer of `lo:PATH`; errors name the spec or the file.
     public func make(_ spec: OptimizerSpec) throws -> any Optimizer {
@@ -49,6 +51,10 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
             throw SpecError("\(try path(of: spec)): \(e.location)", e.message)
         }
         if scale != 1 { optimizer = chain(optimizer, ScaleByLearningRate(scale, flipSign: false)) }
+        let weightDecay = try settings.float("weight_decay", default: 0, in: 0...1)
+        let matricesOnly = try settings.choice("decay", default: "all", from: ["all", "matrices"]) == "matrices"
+        if settings.spec["decay"] != nil && weightDecay == 0 { throw SpecError("optimizer 'lo', key 'decay'", "needs weight_decay > 0") }
+        if weightDecay > 0 { optimizer = chain(optimizer, AddDecayedWeights(-weightDecay, matricesOnly: matricesOnly)) }
         return try OptimizerRegistry.wrapCommon(optimizer, settings: settings)
     }
 

@@ -84,8 +84,16 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         XCTAssertEqual(stepOnce(try make("lo:\(path),clip=0.5")), 1 - 0.1 * 0.5, accuracy: 1e-6)
         XCTAssertEqual(stepOnce(try make("lo:\(path),scale=2,clip=0.5")), 1 - 2 * 0.1 * 0.5, accuracy: 1e-6)
 
+        // Decoupled weight decay after the (scaled) update: p ← p + s·u − λ·p.
+        XCTAssertEqual(stepOnce(try make("lo:\(path),weight_decay=0.5")), 1 - 0.1 * 2 - 0.5 * 1, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try make("lo:\(path),scale=2,weight_decay=0.5")), 1 - 2 * 0.1 * 2 - 0.5 * 1, accuracy: 1e-6)
+        // decay=matrices leaves the rank-1 tensor alone.
+        XCTAssertEqual(stepOnce(try make("lo:\(path),weight_decay=0.5,decay=matrices")), 1 - 0.1 * 2, accuracy: 1e-6)
+
         for (bad, words) in [("scale=0", "out of range"), ("scale=-1", "out of range"), ("scale=big", "expected a number"),
-                             ("scale=nan", "expected a number"), ("warmup=3", "needs schedule=warmup")] {
+                             ("scale=nan", "expected a number"), ("warmup=3", "needs schedule=warmup"),
+                             ("weight_decay=2", "out of range"), ("weight_decay=-1", "out of range"),
+                             ("decay=matrices", "needs weight_decay > 0"), ("weight_decay=0.1,decay=rows", "unknown value 'rows'")] {
             XCTAssertThrowsError(try make("lo:\(path),\(bad)"), bad) { e in
                 XCTAssertTrue("\(e)".contains(words), "\(bad): \(e)")
             }

@@ -94,6 +94,12 @@ final class RuleTests: XCTestCase {
         u = [1, 1]
         AddDecayedWeights(0.5).update(&u, state: &s, parameters: [2, -4], context: context(0))
         XCTAssertEqual(u, [2, -1])
+        // Masked to tensors of rank ≥ 2: the 2×2 weight decays, the bias and the scalar do not.
+        let mixed = ParameterLayout([("w", [2, 2]), ("b", [2]), ("s", [])])
+        u = [1, 1, 1, 1, 1, 1, 1]
+        AddDecayedWeights(0.5, matricesOnly: true).update(
+            &u, state: &s, parameters: [2, -4, 6, 8, 10, 12, 14], context: StepContext(step: 0, layout: mixed))
+        XCTAssertEqual(u, [2, -1, 4, 5, 1, 1, 1])
     }
 
     /// adamw's fused pass equals optax's chain(scale_by_adam, add_decayed_weights, scale_by_learning_rate).
