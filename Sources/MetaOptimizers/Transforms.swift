@@ -28,7 +28,8 @@ public struct ScaleByLearningRate: Optimizer {
 /// `u ← u + λ·p`: decoupled weight decay (Loshchilov & Hutter 2019, arXiv 1711.05101; optax's
 /// `add_decayed_weights`), placed before the learning rate so that the step is −lr·(u + λ·p).
 /// With `matricesOnly`, only tensors of rank ≥ 2 decay (weights, kernels; not biases, vectors or
-/// scalars), as an optax mask `lambda p: p.ndim > 1` does.
+/// scalars), as an optax mask `lambda p: p.ndim > 1` does; a context whose layout does not cover the
+/// parameters has no ranks to go by, and then every element decays.
 public struct AddDecayedWeights: Optimizer {
     public var weightDecay: Float
     public var matricesOnly: Bool
