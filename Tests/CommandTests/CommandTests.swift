@@ -110,6 +110,53 @@ final class ZooCommandTests: XCTestCase {
         XCTAssertTrue(configs.allSatisfy { $0.family == .cnn })
     }
 
+    /// `TaskZoo/beyond/tasks.json`, the tasks in no zoo list: each lies outside the ranges the zoo's
+    /// families sample (wider, deeper, larger, or read from files), and `compare` runs them all.
+    func testBeyondZooTasksAreOutsideTheFamiliesAndRun() throws {
+        let root = packageRoot.appendingPathComponent("TaskZoo")
+        func json(_ path: String) throws -> [String: Any] {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent(path))) as? [String: Any])
+        }
+        func range(_ family: [String: Any], _ key: String) -> Double {
+            ((family[key] as? [String: Any])?["max"] as? Double) ?? .infinity
+        }
+        let mlp = try json("families/mlp.json"), cnn = try json("families/cnn.json"), quadratic = try json("families/quadratic.json")
+        let tasks = try XCTUnwrap(try json("beyond/tasks.json")["tasks"] as? [[String: Any]])
+        XCTAssertEqual(tasks.count, 10)
+        let zoo = try TaskZoo.locate(root.path)
+        let listed = Set(try zoo.list("train").tasks.map(\.config) + zoo.list("heldout").tasks.map(\.config))
+        for task in tasks {
+            let id = try XCTUnwrap(task["id"] as? String)
+            let c = try XCTUnwrap(task["config"] as? [String: Any])
+            let fromFiles = ((c["dataset"] as? [String: Any])?["kind"] as? String) == "idx"
+            let beyond: Bool
+            switch c["family"] as? String {
+            case "mlp":
+                let h = (c["hidden"] as? [Int]) ?? []
+                beyond = fromFiles || Double(h.count) > range(mlp, "layers") || Double(h.max() ?? 0) > range(mlp, "width")
+            case "cnn":
+                let ch = (c["channels"] as? [Int]) ?? []
+                beyond = fromFiles || Double(ch.count) > range(cnn, "layers") || Double(ch.max() ?? 0) > range(cnn, "channels")
+            case "quadratic":
+                beyond = Double((c["dimension"] as? Int) ?? 0) > range(quadratic, "dimension")
+                    || ((c["condition"] as? Double) ?? 0) > range(quadratic, "condition")
+                    || ((c["noise"] as? Double) ?? 0) > range(quadratic, "noise")
+            default:
+                beyond = false
+            }
+            XCTAssertTrue(beyond, "\(id) lies inside the zoo's family ranges")
+            let config = try TaskSpec.decode(JSONSerialization.data(withJSONObject: c), file: id)
+            XCTAssertFalse(listed.contains(config), "\(id) is in a zoo list")
+        }
+        let out = temporaryDirectory()
+        let r = try metatrain(["compare", "--tasks", "TaskZoo/beyond/tasks.json", "--optimizers", "sgd", "--steps", "2",
+                               "--seeds", "1", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        let printed = r.out + r.err
+        XCTAssertTrue(printed.contains("10 tasks") && printed.contains("beyond/digits-cnn-deep"), printed)
+        XCTAssertTrue(printed.contains("0/10"), printed)
+    }
+
     func testBadInputGivesAClearErrorAndNonZeroExit() throws {
         let dir = temporaryDirectory()
         let spec = dir.appendingPathComponent("bad.json")
