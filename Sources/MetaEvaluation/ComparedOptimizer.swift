@@ -33,6 +33,7 @@ public enum OptimizerFactory {
         defer { registrationLock.unlock() }
         guard let name = resolver.names.first, !resolvers.contains(where: { $0.names.contains(name) }) else { return }
         resolvers.append(resolver)
+        OptimizerRegistry.makeNested = { try OptimizerFactory.make($0) }
     }
 
     private static let registrationLock = NSLock()

@@ -119,6 +119,10 @@ public enum OptimizerRegistry {
     /// The hand-designed optimizers, by name.
     nonisolated(unsafe) public static var entries: [OptimizerEntry] = builtInEntries
 
+    /// Builds the optimizers nested in a spec (Lookahead's `inner`): the registry by default; the
+    /// evaluation layer's `OptimizerFactory` installs itself so `inner=[lo:default]` works too.
+    nonisolated(unsafe) public static var makeNested: @Sendable (OptimizerSpec) throws -> any Optimizer = { try make($0) }
+
     /// Builds the optimizer a spec names.
     public static func make(_ spec: OptimizerSpec) throws -> any Optimizer {
         guard let entry = entries.first(where: { $0.name == spec.name }) else {
@@ -266,7 +270,7 @@ public enum OptimizerRegistry {
             let innerSpec = try s.spec("inner", default: "adam")
             let inner: any Optimizer
             do {
-                inner = try make(innerSpec)
+                inner = try makeNested(innerSpec)
             } catch let e as SpecError {
                 throw SpecError("optimizer '\(s.spec.name)', key 'inner': \(e.location)", e.message)
             }

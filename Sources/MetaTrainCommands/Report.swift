@@ -157,7 +157,9 @@ struct TrainingRunMetrics {
                 return "\(v)"
             }
             md += "| setting | value |\n|---|---|\n"
-            md += "| learned optimizer | \(arch) |\n| estimator | \(s("estimator")) |\n| tasks | \(s("tasks")) |\n"
+            md += "| learned optimizer | \(arch) |\n"
+            if let start = c["initialCheckpoint"] as? String { md += "| initial θ (warm start) | `\(start)` |\n" }
+            md += "| estimator | \(s("estimator")) |\n| tasks | \(s("tasks")) |\n"
             md += "| tasks per step × truncation | \(s("tasksPerStep")) × \(s("truncationLength")) |\n| horizon | \(s("horizon")) |\n"
             md += "| outer optimizer | `\(s("outerOptimizer"))` |\n| ĝ clip | \(s("gradientClip")) |\n| σ | \(s("sigma")) |\n"
             md += "| seed | \(s("seed")) |\n| planned outer steps | \(s("outerSteps")) |\n\n"

@@ -38,16 +38,17 @@ public final class MetaTrainer {
     /// Task instances per work item (2·slot + side); a worker touches only its item's entry.
     private let taskCache: TaskCache
 
-    /// A fresh run: θ from the learned optimizer's initializer, slots at their first episodes.
+    /// A fresh run: θ from `initialTheta` (a warm start) or the learned optimizer's initializer, slots at
+    /// their first episodes.
     public convenience init(
         config: MetaTrainingConfig, learnedOptimizer: any LearnedOptimizer, outerOptimizer: any Optimizer,
-        tasks: [TaskConfig]
+        tasks: [TaskConfig], initialTheta: [Float]? = nil
     ) throws {
         let keys = MetaTrainingKeys(seed: config.seed)
-        let theta = learnedOptimizer.initialMetaParameters(key: keys.metaParameters)
+        let theta = initialTheta ?? learnedOptimizer.initialMetaParameters(key: keys.metaParameters)
         let layout = learnedOptimizer.metaLayout
         guard theta.count == layout.count else {
-            throw SpecError("architecture", "initial θ has \(theta.count) values for a layout of \(layout.count)")
+            throw SpecError(initialTheta == nil ? "architecture" : "initialCheckpoint", "initial θ has \(theta.count) values for a layout of \(layout.count)")
         }
         guard !tasks.isEmpty else { throw SpecError("tasks", "needs at least one task") }
         let slots = (0..<config.tasksPerStep).map {
@@ -113,8 +114,22 @@ public final class MetaTrainer {
         if let state {
             try self.init(config: config, learnedOptimizer: lo, outerOptimizer: outer, tasks: tasks, resumingFrom: state)
         } else {
-            try self.init(config: config, learnedOptimizer: lo, outerOptimizer: outer, tasks: tasks)
+            try self.init(config: config, learnedOptimizer: lo, outerOptimizer: outer, tasks: tasks,
+                          initialTheta: try config.initialCheckpoint.map { try Self.warmStart($0, architecture: config.architecture) })
         }
+    }
+
+    /// θ of the checkpoint at `path`, which must hold `architecture` (config key `initialCheckpoint`).
+    static func warmStart(_ path: String, architecture: LearnedOptimizerArchitecture) throws -> [Float] {
+        let checkpoint: LearnedOptimizerCheckpoint
+        do { checkpoint = try LearnedOptimizerCheckpoint.load(from: path) } catch {
+            throw SpecError("initialCheckpoint", "cannot warm-start from '\(path)': \(error)")
+        }
+        guard checkpoint.architecture == architecture else {
+            let what = checkpoint.architecture.name == architecture.name ? "with other widths or settings than" : "not"
+            throw SpecError("initialCheckpoint", "'\(path)' holds a \(checkpoint.architecture.name) learned optimizer \(what) the config's \(architecture.name) architecture")
+        }
+        return checkpoint.metaParameters
     }
 
     /// θ now.

@@ -70,6 +70,10 @@ public enum MetaLossWeighting: String, Codable, CaseIterable, Sendable {
 public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     /// The learned optimizer being meta-trained.
     public var architecture: LearnedOptimizerArchitecture = .learnableAdam
+    /// Warm start: a learned-optimizer checkpoint (path, relative to the working directory) whose θ
+    /// replaces the architecture's initializer; its architecture must be `architecture`. Only θ is
+    /// taken (the outer optimizer and the slots start fresh). nil: θ from the initializer.
+    public var initialCheckpoint: String? = nil
     public var estimator: GradientEstimatorKind = .pes
     /// The task pool; each slot samples its task from it at every new episode.
     public var tasks: MetaTaskSource = .zooList("train")
@@ -112,7 +116,7 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     public init() {}
 
     static let keys = [
-        "architecture", "estimator", "tasks", "families", "tasksPerStep", "truncationLength", "horizon",
+        "architecture", "initialCheckpoint", "estimator", "tasks", "families", "tasksPerStep", "truncationLength", "horizon",
         "randomInitialOffset", "sigma", "outerOptimizer", "gradientClip", "lossCap", "outerSteps", "seed",
         "threads", "metaLossSplit", "metaLossWeighting", "evaluateEveryMinutes", "checkpointEveryMinutes", "metricsFile",
     ]
@@ -121,6 +125,10 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
         let r = try SpecReader(decoder, allowed: Self.keys)
         let d = MetaTrainingConfig()
         architecture = try r.value("architecture", default: d.architecture)
+        if let path: String = try r.optional("initialCheckpoint") {
+            guard !path.isEmpty else { throw r.error("initialCheckpoint", "needs a checkpoint path (or leave it out)") }
+            initialCheckpoint = path
+        }
         estimator = try r.choice("estimator", default: d.estimator)
         tasks = try r.value("tasks", default: d.tasks)
         if let f: [String] = try r.optional("families") {

@@ -69,6 +69,27 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         XCTAssertThrowsError(try OptimizerFactory.make("lo:\(path),lr=3")) { e in XCTAssertTrue("\(e)".contains("unknown key 'lr'"), "\(e)") }
     }
 
+    /// Lookahead takes a learned optimizer as its inner optimizer: `lookahead:k=K,inner=[lo:PATH]`.
+    func testLookaheadAroundALearnedOptimizer() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeCheckpoint(dir)
+        LearnedOptimizerResolver.register()  // what every command does at start-up
+        let saved = OptimizerFactory.resolvers
+        OptimizerFactory.resolvers.insert(LearnedOptimizerResolver { _ in LearnableSGD() }.resolver, at: 0)
+        defer { OptimizerFactory.resolvers = saved }
+
+        // k = 1: fast = 1 − 0.1·2 = 0.8, slow = 1 + 0.5·(0.8 − 1) = 0.9.
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lookahead:k=1,alpha=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
+        // k = 2: the first step is the inner optimizer's alone.
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lookahead:k=2,alpha=0.5,inner=[lo:\(path),scale=2]")), 1 - 2 * 0.1 * 2, accuracy: 1e-6)
+        XCTAssertNoThrow(try ComparedOptimizer.parseList("lookahead:k=10,inner=[lo:\(path)]").forEach { try $0.checkBuildable() })
+        let missing = dir.appendingPathComponent("none.safetensors").path
+        XCTAssertThrowsError(try OptimizerFactory.make("lookahead:inner=[lo:\(missing)]")) { e in
+            XCTAssertTrue("\(e)".contains("key 'inner'") && "\(e)".contains("no such file"), "\(e)")
+        }
+    }
+
     /// `scale=S` multiplies every update the learned optimizer proposes; the common keys apply too.
     func testScaleAndCommonKeysWrapTheLearnedOptimizer() throws {
         let dir = temporaryDirectory()

@@ -5,6 +5,7 @@ import Foundation
 import XCTest
 import MetaCore
 import MetaLearned
+import MetaTraining
 
 final class TrainCommandTests: XCTestCase {
     func writeConfig(_ dir: URL, outerSteps: Int) throws -> String { try writeTinyTrainConfig(dir, outerSteps: outerSteps) }
@@ -129,5 +130,21 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         let file = try String(contentsOf: packageRoot.appendingPathComponent("configs/default.json"), encoding: .utf8)
         XCTAssertEqual(r.out.trimmingCharacters(in: .whitespacesAndNewlines), file.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Every config in configs/ reads; a warm start names a shipped checkpoint of the config's architecture.
+    func testShippedConfigsDecodeAndTheirWarmStartsExist() throws {
+        let dir = packageRoot.appendingPathComponent("configs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+        XCTAssertTrue(files.contains("recipe-wide.json"), "\(files)")
+        var warm = 0
+        for name in files {
+            let config = try MetaTrainingConfig.decode(try Data(contentsOf: dir.appendingPathComponent(name)), file: name)
+            guard let start = config.initialCheckpoint else { continue }
+            warm += 1
+            let checkpoint = try LearnedOptimizerCheckpoint.load(from: packageRoot.appendingPathComponent(start).path)
+            XCTAssertEqual(checkpoint.architecture, config.architecture, name)
+        }
+        XCTAssertGreaterThanOrEqual(warm, 1)
     }
 }

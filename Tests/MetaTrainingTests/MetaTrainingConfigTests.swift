@@ -2,6 +2,7 @@
 
 import Foundation
 import MetaCore
+import MetaLearned
 import MetaOptimizers
 import MetaTasks
 import MetaTraining
@@ -117,5 +118,39 @@ final class MetaTrainerSetupTests: XCTestCase {
             XCTAssertTrue(error is SpecError, "\(error)")
             XCTAssertTrue("\(error)".contains("dimension"), "\(error)")
         }
+    }
+
+    /// `initialCheckpoint` warm-starts θ from a saved learned optimizer (round-tripping through the config);
+    /// one of another architecture or widths, or a missing file, is an error naming the key.
+    func testWarmStartTakesThetaFromTheCheckpoint() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lo = LearnableAdam(config: LearnableAdamConfig(learningRate: 3e-3))
+        var theta = lo.initialMetaParameters(key: RandomKey(seed: 5))
+        for i in theta.indices { theta[i] += Float(i + 1) * 0.125 }
+        let path = dir.appendingPathComponent("start.safetensors").path
+        try LearnedOptimizerCheckpoint(learnedOptimizer: lo, metaParameters: theta).write(to: path)
+
+        var c = testConfig(estimator: .pes)
+        c.architecture = lo.architecture
+        c.initialCheckpoint = path
+        c = try MetaTrainingConfig.decode(try JSONEncoder().encode(c))
+        XCTAssertEqual(c.initialCheckpoint, path)
+        let warm = try MetaTrainer(config: c)
+        XCTAssertEqual(warm.metaParameters, theta)
+        c.initialCheckpoint = nil
+        let cold = try MetaTrainer(config: c)
+        XCTAssertNotEqual(cold.metaParameters, theta)
+
+        for (architecture, missing) in [(LearnedOptimizerArchitecture.learnableAdam(LearnableAdamConfig()), false),
+                                         (.perParameterMLP(PerParameterMLPConfig()), false), (lo.architecture, true)] {
+            c.architecture = architecture
+            c.initialCheckpoint = missing ? dir.appendingPathComponent("none.safetensors").path : path
+            XCTAssertThrowsError(try MetaTrainer(config: c)) { error in
+                XCTAssertEqual((error as? SpecError)?.location, "initialCheckpoint", "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try MetaTrainingConfig.decode(Data(#"{"initialCheckpoint": ""}"#.utf8))) { XCTAssertEqual(($0 as? SpecError)?.location, "initialCheckpoint") }
     }
 }
