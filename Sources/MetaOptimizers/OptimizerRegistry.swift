@@ -197,6 +197,15 @@ public enum OptimizerRegistry {
         return lines.joined(separator: "\n")
     }
 
+    /// Builds the optimizer nested under `key`; its errors name the outer optimizer and key.
+    static func nested(_ s: SpecSettings, _ key: String, default fallback: String) throws -> any Optimizer {
+        do {
+            return try makeNested(try s.spec(key, default: fallback))
+        } catch let e as SpecError {
+            throw SpecError("optimizer '\(s.spec.name)', key '\(key)': \(e.location)", e.message)
+        }
+    }
+
     static let positive = Float.leastNormalMagnitude...Float.greatestFiniteMagnitude
     static let nonNegative: ClosedRange<Float> = 0...Float.greatestFiniteMagnitude
     static let unit: ClosedRange<Float> = 0...1
@@ -267,14 +276,35 @@ public enum OptimizerRegistry {
                        handlesCommonKeys: true) { s in
             let k = try s.int(try s.alias(["k", "sync_period"]) ?? "k", default: 5, in: 1...Int.max)
             let alpha = try s.float(try s.alias(["alpha", "slow_step_size"]) ?? "alpha", default: 0.5, in: unit)
-            let innerSpec = try s.spec("inner", default: "adam")
-            let inner: any Optimizer
-            do {
-                inner = try makeNested(innerSpec)
-            } catch let e as SpecError {
-                throw SpecError("optimizer '\(s.spec.name)', key 'inner': \(e.location)", e.message)
-            }
+            let inner = try nested(s, "inner", default: "adam")
             return lookahead(try wrapCommon(inner, settings: s), syncPeriod: k, slowStepSize: alpha)
+        },
+        OptimizerEntry(name: "plateau", summary: "ReduceLROnPlateau around any optimizer: scale *= factor when the smoothed (EMA) loss has not improved for patience steps; u = scale*inner(g)",
+                       keys: [("monitor", "validation"), ("factor", "0.5"), ("patience", "20"), ("threshold", "1e-3"), ("smoothing", "0.9"),
+                              ("rise", "0"), ("min_scale", "1e-3"), ("inner", "adam")],
+                       handlesCommonKeys: true) { s in
+            let monitor = PlateauMonitor(rawValue: try s.choice("monitor", default: "validation", from: PlateauMonitor.allCases.map(\.rawValue)))!
+            let factor = try s.float("factor", default: 0.5, in: Float.leastNormalMagnitude...0.999)
+            let patience = try s.int("patience", default: 20, in: 0...Int.max)
+            let threshold = try s.float("threshold", default: 1e-3, in: 0...1)
+            let smoothing = try s.float("smoothing", default: 0.9, in: 0...0.9999)
+            let rise = try s.float("rise", default: 0, in: 0...10)
+            let low = try s.float("min_scale", default: 1e-3, in: Float.leastNormalMagnitude...1)
+            let inner = try nested(s, "inner", default: "adam")
+            return plateau(try wrapCommon(inner, settings: s), monitor: monitor, factor: factor, patience: patience,
+                           threshold: Double(threshold), smoothing: Double(smoothing), rise: Double(rise), minimumScale: low)
+        },
+        OptimizerEntry(name: "hypergrad", summary: "step-size adaptation around any optimizer (hypergradient descent): log s -= beta*cos(g_t, u_t-1) per tensor; u = s*inner(g)",
+                       keys: [("beta", "0.02"), ("per", "tensor"), ("init_scale", "1"), ("min_scale", "0.01"), ("max_scale", "100"), ("inner", "adam")],
+                       handlesCommonKeys: true) { s in
+            let beta = try s.float("beta", default: 0.02, in: 0...10)
+            let per = try s.choice("per", default: "tensor", from: ["tensor", "global"])
+            let low = try s.float("min_scale", default: 0.01, in: Float.leastNormalMagnitude...1)
+            let high = try s.float("max_scale", default: 100, in: 1...Float.greatestFiniteMagnitude)
+            let start = try s.float("init_scale", default: 1, in: low...high)
+            let inner = try nested(s, "inner", default: "adam")
+            return hypergradient(try wrapCommon(inner, settings: s), rate: beta, perTensor: per == "tensor",
+                                 minimumScale: low, maximumScale: high, initialScale: start)
         },
     ]
 }

@@ -90,6 +90,28 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         }
     }
 
+    /// The step-size wrappers take a learned optimizer too: `plateau:…,inner=[hypergrad:…,inner=[lo:PATH]]`.
+    func testStepSizeWrappersAroundALearnedOptimizer() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeCheckpoint(dir)
+        LearnedOptimizerResolver.register()
+        let saved = OptimizerFactory.resolvers
+        OptimizerFactory.resolvers.insert(LearnedOptimizerResolver { _ in LearnableSGD() }.resolver, at: 0)
+        defer { OptimizerFactory.resolvers = saved }
+
+        // The first step of either wrapper is the inner optimizer's own: 1 − 0.1·2.
+        let spec = "plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:\(path)]]"
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make(spec)), 0.8, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("hypergrad:init_scale=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
+        XCTAssertTrue(try OptimizerFactory.make(spec).usesValidationLoss)
+        XCTAssertNoThrow(try ComparedOptimizer.parseList(spec).forEach { try $0.checkBuildable() })
+        let missing = dir.appendingPathComponent("none.safetensors").path
+        XCTAssertThrowsError(try OptimizerFactory.make("plateau:inner=[hypergrad:inner=[lo:\(missing)]]")) { e in
+            XCTAssertTrue("\(e)".contains("key 'inner'") && "\(e)".contains("no such file"), "\(e)")
+        }
+    }
+
     /// `scale=S` multiplies every update the learned optimizer proposes; the common keys apply too.
     func testScaleAndCommonKeysWrapTheLearnedOptimizer() throws {
         let dir = temporaryDirectory()

@@ -46,6 +46,7 @@ func optimizationFailure(_ optimizer: any Optimizer, on objective: Objective, st
             var (loss, g) = objective.lossAndGradient(x)
             guard loss.isFinite else { return "\(objective.name): loss \(loss) at step \(t)" }
             context.step = t
+            context.loss = loss
             o.step(&x, gradient: &g, state: &state, context: context)
         }
         let final = objective.lossAndGradient(o.evaluationParameters(x, state: state)).0
@@ -83,6 +84,8 @@ final class OptimizesTests: XCTestCase {
         ("adafactor:lr=0.05,schedule=cosine", "adafactor:lr=3e-3,schedule=cosine"),
         ("adax:lr=0.1", "adax:lr=0.02"),
         ("lookahead:k=5,alpha=0.5,inner=[adam:lr=0.1]", "lookahead:k=5,inner=[adam:lr=0.03]"),
+        ("hypergrad:beta=0.05,inner=[adam:lr=0.05]", "hypergrad:beta=0.02,inner=[adam:lr=0.01]"),
+        ("plateau:monitor=train,inner=[adam:lr=0.05]", "plateau:monitor=train,patience=50,inner=[adam:lr=0.02]"),
     ]
 
     func testTableCoversEveryOptimizer() {

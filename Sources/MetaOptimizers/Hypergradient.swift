@@ -1,0 +1,110 @@
+// Online step-size adaptation around any optimizer by hypergradient descent: a multiplier on the inner
+// optimizer's update, learned during the run from the gradient's agreement with the last update.
+
+import Foundation
+import MetaCore
+
+/// The wrapper's state: the inner optimizer's, the last update it returned, and the log multipliers.
+public struct HypergradientState<InnerState: Codable & Sendable>: Codable, Sendable {
+    public var inner: InnerState
+    /// u_{t−1}, the update returned last step (empty before the first).
+    public var previous: [Float]
+    /// log s, one per tensor (`perTensor`) or a single one.
+    public var logScales: [Float]
+}
+
+/// Hypergradient descent on the step size (Baydin et al. 2018, "Online Learning Rate Adaptation with
+/// Hypergradient Descent", arXiv 1703.04782), in its multiplicative, normalized form, around any
+/// optimizer. With u = s·inner(g), the derivative of the loss at step t with respect to the multiplier
+/// s that produced u_{t−1} is g_t·u_{t−1}/s. Per tensor (or globally):
+///
+///     c = g_t·u_{t−1} / (‖g_t‖‖u_{t−1}‖)                (cosine; 0 when either is 0)
+///     log s ← clamp(log s − β·c, log sMin, log sMax)
+///     u_t = s · inner(g_t)
+///
+/// Descending steps that keep agreeing with the new gradient (c < 0) grow s; steps that overshoot
+/// (c > 0) shrink it. s starts at `initialScale` (1: the first step is the inner optimizer's own). The paper's
+/// multiplicative rule is α_t = α_{t−1}(1 − β·c), the first-order expansion of this one.
+public struct Hypergradient<Inner: Optimizer>: Optimizer {
+    public typealias State = HypergradientState<Inner.State>
+
+    public var inner: Inner
+    /// β, the hypergradient step on log s.
+    public var rate: Float
+    /// One multiplier per tensor of the layout (true) or one for all parameters.
+    public var perTensor: Bool
+    public var minimumScale: Float
+    public var maximumScale: Float
+    /// s before any adaptation (within [minimumScale, maximumScale]).
+    public var initialScale: Float
+
+    public init(_ inner: Inner, rate: Float = 0.02, perTensor: Bool = true, minimumScale: Float = 0.01, maximumScale: Float = 100,
+                initialScale: Float = 1) {
+        precondition(rate >= 0 && minimumScale > 0 && minimumScale <= 1 && maximumScale >= 1
+                     && initialScale >= minimumScale && initialScale <= maximumScale, "Hypergradient: bad settings")
+        self.inner = inner
+        self.rate = rate
+        self.perTensor = perTensor
+        self.minimumScale = minimumScale
+        self.maximumScale = maximumScale
+        self.initialScale = initialScale
+    }
+
+    public func initialState(parameters: [Float], layout: ParameterLayout) -> State {
+        State(inner: inner.initialState(parameters: parameters, layout: layout), previous: [],
+              logScales: [Float](repeating: Foundation.log(initialScale), count: perTensor ? max(layout.tensors.count, 1) : 1))
+    }
+
+    /// The element ranges each multiplier covers.
+    func groups(_ layout: ParameterLayout, count n: Int) -> [Range<Int>] {
+        perTensor && !layout.tensors.isEmpty ? layout.tensors.map(\.range) : [0..<n]
+    }
+
+    public func update(_ updates: inout [Float], state: inout State, parameters: [Float], context: StepContext) {
+        let n = updates.count
+        let ranges = groups(context.layout, count: n)
+        precondition(state.logScales.count == ranges.count, "Hypergradient: \(ranges.count) groups for a state of \(state.logScales.count)")
+        let lower = Foundation.log(minimumScale), upper = Foundation.log(maximumScale)
+        if state.previous.count == n {
+            updates.withUnsafeBufferPointer { g in
+                state.previous.withUnsafeBufferPointer { u in
+                    for (k, r) in ranges.enumerated() {
+                        var dot = 0.0, gg = 0.0, uu = 0.0
+                        for i in r {
+                            let a = Double(g[i]), b = Double(u[i])
+                            dot += a * b; gg += a * a; uu += b * b
+                        }
+                        let norms = (gg * uu).squareRoot()
+                        guard norms > 0, norms.isFinite, dot.isFinite else { continue }
+                        let cosine = Float(dot / norms)
+                        state.logScales[k] = min(max(state.logScales[k] - rate * cosine, lower), upper)
+                    }
+                }
+            }
+        }
+        inner.update(&updates, state: &state.inner, parameters: parameters, context: context)
+        updates.withUnsafeMutableBufferPointer { u in
+            for (k, r) in ranges.enumerated() {
+                let s = Foundation.exp(state.logScales[k])
+                for i in r { u[i] *= s }
+            }
+        }
+        state.previous = updates
+    }
+
+    public func evaluationParameters(_ parameters: [Float], state: State) -> [Float] {
+        inner.evaluationParameters(parameters, state: state.inner)
+    }
+
+    public var usesValidationLoss: Bool { inner.usesValidationLoss }
+}
+
+/// Wraps an optimizer known only as an existential.
+public func hypergradient(_ inner: any Optimizer, rate: Float, perTensor: Bool, minimumScale: Float, maximumScale: Float,
+                          initialScale: Float = 1) -> any Optimizer {
+    func make<I: Optimizer>(_ i: I) -> any Optimizer {
+        Hypergradient(i, rate: rate, perTensor: perTensor, minimumScale: minimumScale, maximumScale: maximumScale,
+                      initialScale: initialScale)
+    }
+    return make(inner)
+}

@@ -1,0 +1,131 @@
+// The step-size wrappers `hypergrad` (hypergradient descent on a multiplier) and `plateau`
+// (ReduceLROnPlateau), against trajectories worked out by hand.
+
+import Foundation
+import MetaCore
+import MetaOptimizers
+import TestSupport
+import XCTest
+
+final class StepSizeAdaptationTests: XCTestCase {
+    /// Runs `spec` on the given gradients (and losses), returning each step's update.
+    func updates(_ spec: String, layout: ParameterLayout, gradients: [[Float]], losses: [Float?] = [],
+                 validationLosses: [Float?] = []) throws -> [[Float]] {
+        let o = try OptimizerRegistry.make(spec)
+        func run<O: Optimizer>(_ o: O) -> [[Float]] {
+            let x = [Float](repeating: 0, count: layout.count)
+            var state = o.initialState(parameters: x, layout: layout)
+            var result = [[Float]]()
+            for (t, g) in gradients.enumerated() {
+                var u = g
+                let context = StepContext(step: t, loss: t < losses.count ? losses[t] : nil,
+                                          validationLoss: t < validationLosses.count ? validationLosses[t] : nil, layout: layout)
+                o.update(&u, state: &state, parameters: x, context: context)
+                result.append(u)
+            }
+            return result
+        }
+        return run(o)
+    }
+
+    /// With SGD (lr 1) inside and one multiplier: u₁ = −g₁; then log s ← log s − β·cos(g_t, u_{t−1}).
+    func testHypergradientGlobalTrajectoryByHand() throws {
+        let layout = ParameterLayout([("w", [2])])
+        let g: [[Float]] = [[1, 0], [2, 0], [0, 3], [-1, 1]]
+        let u = try updates("hypergrad:beta=0.1,per=global,inner=[sgd:lr=1]", layout: layout, gradients: g)
+        var logS = 0.0
+        var previous: [Double] = []
+        for t in 0..<g.count {
+            let gt = g[t].map(Double.init)
+            if !previous.isEmpty {
+                let dot = zip(gt, previous).map(*).reduce(0, +)
+                let norms = (gt.map { $0 * $0 }.reduce(0, +) * previous.map { $0 * $0 }.reduce(0, +)).squareRoot()
+                logS -= 0.1 * dot / norms
+            }
+            let expected = gt.map { -Foundation.exp(logS) * $0 }
+            assertClose(u[t], expected.map(Float.init), rtol: 1e-6, atol: 1e-7, "step \(t)")
+            previous = expected
+        }
+        // Step 2 agreed with step 1 (cos −1): the multiplier grew to e^0.1.
+        XCTAssertEqual(u[1][0], -2 * Float(Foundation.exp(0.1)), accuracy: 1e-6)
+    }
+
+    /// Per tensor: a tensor whose gradients keep their sign speeds up, one whose gradient flips slows down.
+    func testHypergradientAdaptsEachTensorOnItsOwn() throws {
+        let layout = ParameterLayout([("steady", [1]), ("flipping", [1])])
+        let g: [[Float]] = (0..<20).map { t in [1, t % 2 == 0 ? 1 : -1] }
+        let u = try updates("hypergrad:beta=0.05,inner=[sgd:lr=0.1]", layout: layout, gradients: g)
+        // 19 agreeing steps: s = e^(0.05·19); 19 reversals: s = e^(−0.05·19).
+        XCTAssertEqual(u[19][0], -0.1 * Float(Foundation.exp(0.95)), accuracy: 1e-5)
+        XCTAssertEqual(abs(u[19][1]), 0.1 * Float(Foundation.exp(-0.95)), accuracy: 1e-5)
+    }
+
+    /// The multiplier stays within [min_scale, max_scale]; a zero gradient leaves it alone.
+    func testHypergradientClampsAndSkipsZeroGradients() throws {
+        let layout = ParameterLayout([("w", [1])])
+        let u = try updates("hypergrad:beta=1,per=global,max_scale=2,inner=[sgd:lr=1]", layout: layout,
+                            gradients: [[1], [1], [1], [0], [1]])
+        assertClose(u.map { $0[0] }, [-1, -2, -2, 0, -2], rtol: 1e-6, atol: 0)
+        let down = try updates("hypergrad:beta=1,per=global,min_scale=0.5,init_scale=0.8,inner=[sgd:lr=1]", layout: layout,
+                               gradients: [[1], [-1], [1]])
+        XCTAssertEqual(down[0][0], -0.8, accuracy: 1e-6)
+        XCTAssertEqual(down[1][0], 0.5, accuracy: 1e-6)
+    }
+
+    /// PyTorch's rule with smoothing 0: the scale halves on the (patience+1)-th step without improvement.
+    func testPlateauReducesAfterPatience() throws {
+        let layout = ParameterLayout([("w", [1])])
+        let losses: [Float?] = [1, 0.5, 0.5, 0.6, 0.5, 0.4, 0.4, 0.4, 0.4]
+        let u = try updates("plateau:monitor=train,smoothing=0,patience=2,factor=0.5,inner=[sgd:lr=1]", layout: layout,
+                            gradients: Array(repeating: [1], count: losses.count), losses: losses)
+        // Bad steps: 0.5 (t2) 1, 0.6 (t3) 2, 0.5 (t4) 3 > 2 → 0.5; 0.4 (t5) improves; t6, t7 bad 1, 2; t8 3 → 0.25.
+        XCTAssertEqual(u.map { $0[0] }, [-1, -1, -1, -1, -0.5, -0.5, -0.5, -0.5, -0.25])
+    }
+
+    /// With `rise`, a flat stretch never reduces the scale; a rise beyond the tolerance does. The default
+    /// monitor is the validation loss, which the wrapper asks its caller for.
+    func testPlateauRiseModeIgnoresFlatStretches() throws {
+        let layout = ParameterLayout([("w", [1])])
+        let flat = [Float?](repeating: 2, count: 12)
+        let spec = "plateau:smoothing=0,patience=1,rise=0.1,inner=[sgd:lr=1]"
+        let u = try updates(spec, layout: layout, gradients: Array(repeating: [1], count: flat.count), validationLosses: flat)
+        XCTAssertEqual(Set(u.map { $0[0] }), [-1])
+        let rising: [Float?] = [2, 2.1, 2.3, 2.3, 2.3, 1]
+        let r = try updates(spec, layout: layout, gradients: Array(repeating: [1], count: rising.count), validationLosses: rising)
+        // 2.1 is within 10% of 2; 2.3 counts (1), 2.3 (2 > 1 → 0.5), 2.3 (1), then 1 improves.
+        XCTAssertEqual(r.map { $0[0] }, [-1, -1, -1, -0.5, -0.5, -0.5])
+        XCTAssertTrue(try OptimizerRegistry.make(spec).usesValidationLoss)
+        XCTAssertFalse(try OptimizerRegistry.make("plateau:monitor=train").usesValidationLoss)
+    }
+
+    /// Bad settings name the optimizer and key; an unknown inner optimizer names the nesting.
+    func testBadSettingsAreErrors() {
+        for (spec, needle) in [("hypergrad:per=layer", "'per'"), ("hypergrad:init_scale=500", "'init_scale'"),
+                               ("plateau:factor=2", "'factor'"), ("plateau:monitor=test", "'monitor'"),
+                               ("plateau:inner=[nope]", "key 'inner'"), ("hypergrad:inner=[adam:foo=1]", "key 'inner'")] {
+            XCTAssertThrowsError(try OptimizerRegistry.make(spec), spec) { e in
+                XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)")
+            }
+        }
+    }
+
+    /// Both wrap optimizers whose state must survive a JSON round trip (meta-training and checkpoints
+    /// encode states), and report the inner optimizer's evaluation parameters (Lookahead's slow weights).
+    func testStatesRoundTripAndEvaluationParametersPassThrough() throws {
+        let layout = ParameterLayout([("a", [2]), ("b", [1])])
+        let o = try OptimizerRegistry.make("plateau:monitor=train,inner=[hypergrad:inner=[lookahead:k=2,inner=[adam:lr=0.1]]]")
+        func run<O: Optimizer>(_ o: O) throws {
+            var x: [Float] = [1, -1, 0.5]
+            var state = o.initialState(parameters: x, layout: layout)
+            for t in 0..<3 {
+                var g: [Float] = [0.3, -0.2, Float(t)]
+                o.step(&x, gradient: &g, state: &state, context: StepContext(step: t, loss: 1 / Float(t + 1), layout: layout))
+            }
+            let copy = try JSONDecoder().decode(O.State.self, from: try JSONEncoder().encode(state))
+            XCTAssertEqual(o.evaluationParameters(x, state: copy), o.evaluationParameters(x, state: state))
+            // After 3 steps with k = 2 the fast weights have moved past the slow ones.
+            XCTAssertNotEqual(o.evaluationParameters(x, state: state), x)
+        }
+        try run(o)
+    }
+}
