@@ -2,7 +2,7 @@
 # Reproduces the README's "Step-size adaptation around the learned optimizer" figures:
 #   select   — the settings, chosen on the *train* list (first 24 MLP and 16 CNN tasks, 300 steps, 1 seed);
 #   evaluate — held-out at 300 and 1,500 steps (3 seeds) and the tasks outside the zoo (300 steps, 3 seeds).
-# Usage: bash scripts/adaptive.sh [all|select|evaluate]   (select ≈ 5 min, evaluate ≈ 25 min on 2 cores)
+# Usage: bash scripts/adaptive.sh [all|select|evaluate]   (select ≈ 3 min, evaluate ≈ 25 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -12,12 +12,13 @@ W='lo:default,weight_decay=3e-3,decay=matrices'
 H="hypergrad:beta=0.1,inner=[$W]"
 S="plateau:rise=0.03,inner=[$H]"                                   # the recommended spec
 SA='plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[adam]]'      # the same wrappers around Adam
+I="plateau:rise=0.03,inner=[hypergrad:beta=0.1,init_scale=0.3,inner=[$W]];plateau:rise=0.03,inner=[hypergrad:beta=0.1,init_scale=0.1,inner=[$W]];plateau:rise=0.03,inner=[hypergrad:beta=0.1,init_scale=0.03,inner=[$W]]"
 
 if [[ $what == all || $what == select ]]; then
     for f in 'mlp 24' 'cnn 16'; do
         set -- $f
         "$bin" compare --tasks train --family "$1" --limit "$2" --steps 300 --seeds 1 --out "runs/adaptive-select-$1" --optimizers \
-            "$W;hypergrad:beta=0.02,inner=[$W];hypergrad:beta=0.05,inner=[$W];$H;hypergrad:beta=0.2,inner=[$W];hypergrad:beta=0.1,per=global,inner=[$W];plateau:inner=[$H];plateau:patience=40,smoothing=0.95,inner=[$H];plateau:rise=0.01,inner=[$H];$S;plateau:rise=0.03,patience=10,inner=[$H];adam;adam-tuned"
+            "$W;hypergrad:beta=0.02,inner=[$W];hypergrad:beta=0.05,inner=[$W];$H;hypergrad:beta=0.2,inner=[$W];hypergrad:beta=0.1,per=global,inner=[$W];plateau:inner=[$H];plateau:patience=40,smoothing=0.95,inner=[$H];plateau:rise=0.01,inner=[$H];$S;plateau:rise=0.03,patience=10,inner=[$H];adam;adam-tuned;$I;mechanic:inner=[$W];mechanic:s_init=1e-3,inner=[$W];mechanic:s_init=0.03,inner=[$W];mechanic:s_init=0.1,inner=[$W];mechanic:inner=[adam:lr=1]"
     done
 fi
 

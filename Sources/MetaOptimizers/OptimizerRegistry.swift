@@ -294,6 +294,17 @@ public enum OptimizerRegistry {
             return plateau(try wrapCommon(inner, settings: s), monitor: monitor, factor: factor, patience: patience,
                            threshold: Double(threshold), smoothing: Double(smoothing), rise: Double(rise), minimumScale: low)
         },
+        OptimizerEntry(name: "mechanic", summary: "Mechanic (optax contrib.mechanize) around any optimizer: x = x0 - S*sum of inner steps, the scale S learned online from <g, sum of steps>",
+                       keys: [("weight_decay", "1e-2"), ("eps", "1e-8"), ("s_init", "1e-6"), ("num_betas", "6"), ("inner", "adam:lr=1")],
+                       handlesCommonKeys: true) { s in
+            let decay = try s.float("weight_decay", default: 1e-2, in: nonNegative)
+            let eps = try s.float("eps", default: 1e-8, in: nonNegative)
+            let start = try s.float("s_init", default: 1e-6, in: positive)
+            let betas = try s.int("num_betas", default: 6, in: 1...15)
+            let inner = try nested(s, "inner", default: "adam:lr=1")
+            return mechanize(try wrapCommon(inner, settings: s), weightDecay: Double(decay), epsilon: Double(eps),
+                             initialScale: Double(start), betaCount: betas)
+        },
         OptimizerEntry(name: "hypergrad", summary: "step-size adaptation around any optimizer (hypergradient descent): log s -= beta*cos(g_t, u_t-1) per tensor; u = s*inner(g)",
                        keys: [("beta", "0.02"), ("per", "tensor"), ("init_scale", "1"), ("min_scale", "0.01"), ("max_scale", "100"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in

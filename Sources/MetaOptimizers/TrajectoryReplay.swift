@@ -79,7 +79,8 @@ public enum TrajectoryReplay {
     }
 
     /// The registry spec for a file's optimizer name and hyperparameters: `lookahead_X` becomes
-    /// `lookahead:sync_period=…,slow_step_size=…,inner=[X:…]`; other names map to themselves.
+    /// `lookahead:sync_period=…,slow_step_size=…,inner=[X:…]`, `mechanize_X` becomes
+    /// `mechanic:s_init=…,…,inner=[X:…]`; other names map to themselves.
     public static func spec(optimizer: String, hyper rawHyper: [(key: String, value: String)]) -> OptimizerSpec {
         let (optimizer, hyper) = optaxNames(optimizer, rawHyper)
         let lookaheadKeys: Set = ["sync_period", "slow_step_size", "k", "alpha"]
@@ -89,8 +90,18 @@ public enum TrajectoryReplay {
             return OptimizerSpec(name: "lookahead",
                                  settings: hyper.filter { lookaheadKeys.contains($0.key) }.map { ($0.key, .text($0.value)) } + [("inner", .spec(inner))])
         }
+        if optimizer.hasPrefix("mechanize_") {
+            let innerName = String(optimizer.dropFirst("mechanize_".count))
+            let inner = OptimizerSpec(name: innerName, settings: hyper.filter { mechanicKeys[$0.key] == nil }.map { ($0.key, .text($0.value)) })
+            return OptimizerSpec(name: "mechanic",
+                                 settings: hyper.compactMap { h in mechanicKeys[h.key].map { ($0, .text(h.value)) } } + [("inner", .spec(inner))])
+        }
         return OptimizerSpec(name: optimizer, settings: hyper.map { ($0.key, .text($0.value)) })
     }
+
+    /// `mechanize_X` files name Mechanic's own settings apart from X's: file key → `mechanic` key.
+    static let mechanicKeys = ["s_init": "s_init", "num_betas": "num_betas", "mechanic_weight_decay": "weight_decay",
+                               "mechanic_eps": "eps"]
 
     /// Accepts optax's own spellings in files: `learning_rate` for `lr`; `sgd` with `momentum`
     /// (and `nesterov`) as our `momentum` / `nesterov`; settings at their neutral value that we do not
@@ -101,7 +112,8 @@ public enum TrajectoryReplay {
         var h = hyper.map { (key: $0.key == "learning_rate" ? "lr" : $0.key, value: $0.value) }
         func value(_ k: String) -> String? { h.last { $0.key == k }?.value }
         func isZero(_ v: String?) -> Bool { v.flatMap(Double.init) == 0 }
-        let base = name.hasPrefix("lookahead_") ? String(name.dropFirst("lookahead_".count)) : name
+        let wrapper = ["lookahead_", "mechanize_"].first { name.hasPrefix($0) } ?? ""
+        let base = String(name.dropFirst(wrapper.count))
         var renamed = base
         if base == "sgd" || base == "momentum", let m = value("momentum") {
             if isZero(m) {
@@ -119,7 +131,7 @@ public enum TrajectoryReplay {
             if isZero(value("momentum")) { h.removeAll { $0.key == "momentum" } }
             if value("centered") == "false" { h.removeAll { $0.key == "centered" } }
         }
-        if renamed != base { name = name.hasPrefix("lookahead_") ? "lookahead_" + renamed : renamed }
+        if renamed != base { name = wrapper + renamed }
         return (name, h)
     }
 

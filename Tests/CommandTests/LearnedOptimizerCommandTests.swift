@@ -90,7 +90,8 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         }
     }
 
-    /// The step-size wrappers take a learned optimizer too: `plateau:…,inner=[hypergrad:…,inner=[lo:PATH]]`.
+    /// The step-size wrappers take a learned optimizer too: `plateau:…,inner=[hypergrad:…,inner=[lo:PATH]]`,
+    /// `mechanic:inner=[lo:PATH]` (whose first step is s_init times the learned one).
     func testStepSizeWrappersAroundALearnedOptimizer() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -104,6 +105,7 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         let spec = "plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:\(path)]]"
         XCTAssertEqual(stepOnce(try OptimizerFactory.make(spec)), 0.8, accuracy: 1e-6)
         XCTAssertEqual(stepOnce(try OptimizerFactory.make("hypergrad:init_scale=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("mechanic:s_init=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
         XCTAssertTrue(try OptimizerFactory.make(spec).usesValidationLoss)
         XCTAssertNoThrow(try ComparedOptimizer.parseList(spec).forEach { try $0.checkBuildable() })
         let missing = dir.appendingPathComponent("none.safetensors").path

@@ -86,6 +86,7 @@ final class OptimizesTests: XCTestCase {
         ("lookahead:k=5,alpha=0.5,inner=[adam:lr=0.1]", "lookahead:k=5,inner=[adam:lr=0.03]"),
         ("hypergrad:beta=0.05,inner=[adam:lr=0.05]", "hypergrad:beta=0.02,inner=[adam:lr=0.01]"),
         ("plateau:monitor=train,inner=[adam:lr=0.05]", "plateau:monitor=train,patience=50,inner=[adam:lr=0.02]"),
+        ("mechanic:inner=[adam:lr=1]", "mechanic:inner=[adam:lr=1]"),
     ]
 
     func testTableCoversEveryOptimizer() {
@@ -93,12 +94,21 @@ final class OptimizesTests: XCTestCase {
         XCTAssertEqual(named, Set(OptimizerRegistry.entries.map(\.name)))
     }
 
+    /// Mechanic learns its scale from scratch (s_init 1e-6) and settles slowly: optax's own
+    /// `contrib.mechanize(adam(1.0))` ends at 0.0069 on this parabola after 600 steps and at 0.23 on
+    /// Rosenbrock after 5,000 (measured with optax 0.2.8), so its rows get thresholds above those.
+    static let thresholds: [String: (parabola: Float, rosenbrock: Float)] = ["mechanic": (0.02, 0.3)]
+
+    func threshold(_ spec: String) -> (parabola: Float, rosenbrock: Float) {
+        Self.thresholds[String(spec.prefix { $0 != ":" })] ?? (1e-3, 1e-2)
+    }
+
     func testEveryOptimizerMinimizesAParabola() {
-        for row in Self.table { assertOptimizes(row.parabola, .parabola, steps: 600, threshold: 1e-3) }
+        for row in Self.table { assertOptimizes(row.parabola, .parabola, steps: 600, threshold: threshold(row.parabola).parabola) }
     }
 
     func testEveryOptimizerMinimizesRosenbrock() {
-        for row in Self.table { assertOptimizes(row.rosenbrock, .rosenbrock, steps: 5000, threshold: 1e-2) }
+        for row in Self.table { assertOptimizes(row.rosenbrock, .rosenbrock, steps: 5000, threshold: threshold(row.rosenbrock).rosenbrock) }
     }
 
     func testTheHelperFailsABrokenOptimizer() {

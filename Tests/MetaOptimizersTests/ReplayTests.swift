@@ -35,9 +35,11 @@ final class ReplayTests: XCTestCase {
 
     func testFurtherOptaxTrajectoriesReplay() throws {
         let results = try TrajectoryReplay.replay(fileAt: FixturePaths.moreTrajectories)
-        XCTAssertEqual(results.count, 13)
+        XCTAssertEqual(results.count, 15)
         XCTAssertTrue(results.contains { $0.spec.contains("min_dim_size_to_factor=128") })
         XCTAssertTrue(results.contains { $0.optimizer == "lookahead_momentum" })
+        XCTAssertTrue(results.contains { $0.optimizer == "mechanize_adam" && $0.spec.hasPrefix("mechanic:") })
+        XCTAssertTrue(results.contains { $0.optimizer == "mechanize_momentum" && $0.spec.contains("s_init=0.001") })
         assertAllPass(results)
     }
 

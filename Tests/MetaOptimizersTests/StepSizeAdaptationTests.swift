@@ -72,6 +72,30 @@ final class StepSizeAdaptationTests: XCTestCase {
         XCTAssertEqual(down[1][0], 0.5, accuracy: 1e-6)
     }
 
+    /// Mechanic's first step is s_init times the inner step (Δ₀ = 0, so h = 0, r = 0 and each of the
+    /// num_betas scales is s_init/num_betas); with gradients that keep their direction the scale then
+    /// grows, and it stops growing once they reverse.
+    func testMechanicStartsAtSInitAndGrowsWhileGradientsAgree() throws {
+        let layout = ParameterLayout([("w", [2])])
+        func run<O: Optimizer>(_ o: O) -> [[Float]] {
+            var x: [Float] = [1, 1]
+            var state = o.initialState(parameters: x, layout: layout)
+            return (0..<30).map { t in
+                var g: [Float] = [1, -2]
+                let before = x
+                o.step(&x, gradient: &g, state: &state, context: StepContext(step: t, layout: layout))
+                return zip(x, before).map { $0 - $1 }
+            }
+        }
+        let steady = run(try OptimizerRegistry.make("mechanic:s_init=0.01,inner=[sgd:lr=1]"))
+        assertClose(steady[0], [-0.01, 0.02], rtol: 1e-5, atol: 0)
+        let sizes = steady.map { abs($0[0]) }
+        XCTAssertGreaterThan(sizes[29], 100 * sizes[0])
+        for t in 2..<30 { XCTAssertGreaterThan(sizes[t], sizes[t - 1], "step \(t)") }
+        // The same direction everywhere: Mechanic only rescales the inner step.
+        for u in steady { XCTAssertEqual(u[1] / u[0], -2, accuracy: 1e-3) }
+    }
+
     /// PyTorch's rule with smoothing 0: the scale halves on the (patience+1)-th step without improvement.
     func testPlateauReducesAfterPatience() throws {
         let layout = ParameterLayout([("w", [1])])
@@ -102,7 +126,9 @@ final class StepSizeAdaptationTests: XCTestCase {
     func testBadSettingsAreErrors() {
         for (spec, needle) in [("hypergrad:per=layer", "'per'"), ("hypergrad:init_scale=500", "'init_scale'"),
                                ("plateau:factor=2", "'factor'"), ("plateau:monitor=test", "'monitor'"),
-                               ("plateau:inner=[nope]", "key 'inner'"), ("hypergrad:inner=[adam:foo=1]", "key 'inner'")] {
+                               ("plateau:inner=[nope]", "key 'inner'"), ("hypergrad:inner=[adam:foo=1]", "key 'inner'"),
+                               ("mechanic:num_betas=0", "'num_betas'"), ("mechanic:s_init=0", "'s_init'"),
+                               ("mechanic:weight_decay=-1", "'weight_decay'"), ("mechanic:inner=[nope]", "key 'inner'")] {
             XCTAssertThrowsError(try OptimizerRegistry.make(spec), spec) { e in
                 XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)")
             }
@@ -113,7 +139,7 @@ final class StepSizeAdaptationTests: XCTestCase {
     /// encode states), and report the inner optimizer's evaluation parameters (Lookahead's slow weights).
     func testStatesRoundTripAndEvaluationParametersPassThrough() throws {
         let layout = ParameterLayout([("a", [2]), ("b", [1])])
-        let o = try OptimizerRegistry.make("plateau:monitor=train,inner=[hypergrad:inner=[lookahead:k=2,inner=[adam:lr=0.1]]]")
+        let o = try OptimizerRegistry.make("plateau:monitor=train,inner=[hypergrad:inner=[mechanic:s_init=0.1,inner=[lookahead:k=2,inner=[adam:lr=0.1]]]]")
         func run<O: Optimizer>(_ o: O) throws {
             var x: [Float] = [1, -1, 0.5]
             var state = o.initialState(parameters: x, layout: layout)

@@ -4,7 +4,8 @@ shapes and lengths), in the same format. Run with the peers venv:
     $HOME/peers-venv/bin/python Tests/MetaOptimizersTests/Fixtures/make_trajectories.py
 
 Gradients are random (seeded), fed step by step; `params` holds the parameters after each step (the
-slow weights for lookahead_*). Numbers are written as float32's shortest decimal so that the file stays
+slow weights for lookahead_*). `mechanize_X` is optax.contrib.mechanize around X; its own settings
+are spelled s_init, num_betas, mechanic_weight_decay and mechanic_eps in `hyper`. Numbers are written as float32's shortest decimal so that the file stays
 small (< 200 KB); the 128x128 Adafactor tensor has sparse gradients and zero initial values, so most
 of it is written as 0.
 """
@@ -58,6 +59,12 @@ def trajectory(name, hyper, shapes, steps, params0=None, grads=None):
         opt = optax.lookahead(make_optimizer(name[len("lookahead_"):], inner_hyper),
                               sync_period=hyper["sync_period"], slow_step_size=hyper["slow_step_size"])
         params = optax.LookaheadParams.init_synced({k: jnp.asarray(v) for k, v in params0.items()})
+    elif name.startswith("mechanize_"):
+        own = {"s_init": "s_init", "num_betas": "num_betas", "mechanic_weight_decay": "weight_decay", "mechanic_eps": "eps"}
+        inner_hyper = {k: v for k, v in hyper.items() if k not in own}
+        opt = optax.contrib.mechanize(make_optimizer(name[len("mechanize_"):], inner_hyper),
+                                      **{own[k]: v for k, v in hyper.items() if k in own})
+        params = {k: jnp.asarray(v) for k, v in params0.items()}
     else:
         opt = make_optimizer(name, hyper)
         params = {k: jnp.asarray(v) for k, v in params0.items()}
@@ -102,6 +109,15 @@ cases = [
     trajectory("lookahead_adam", {"lr": 0.01, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "sync_period": 4, "slow_step_size": 0.8},
                SMALL, 25),
     trajectory("lookahead_momentum", {"lr": 0.05, "momentum": 0.9, "sync_period": 2, "slow_step_size": 0.3}, SMALL, 21),
+    # Mechanic: its defaults around Adam at lr 1 (optax's advice), then other settings around SGD with momentum.
+    # Gradients with a steady direction, so that the scale grows (random ones leave it near s_init and
+    # the weights still). At the default s_init=1e-6 the first steps move the weights by ~1e-6, and
+    # (x0 - x) loses most of its digits in float32: optax in float32 and in float64 then differ by 1e-3
+    # after 40 steps, so this case starts at 1e-3, and stops after 12 steps (by 20, float32 and float64 differ by 8e-6).
+    trajectory("mechanize_adam", {"lr": 1.0, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "s_init": 1e-3}, SMALL, 12,
+               grads=[{k: normal(s, 0.3) + np.float32(1) for k, s in SMALL.items()} for _ in range(12)]),
+    trajectory("mechanize_momentum", {"lr": 0.1, "momentum": 0.9, "s_init": 1e-3, "num_betas": 3,
+                                      "mechanic_weight_decay": 0.1, "mechanic_eps": 1e-6}, {"b": (3,), "w": (4, 5)}, 40),
 ]
 
 
