@@ -2,7 +2,7 @@
 # Reproduces the README's "Step-size adaptation around the learned optimizer" figures:
 #   select   — the settings, chosen on the *train* list (first 24 MLP and 16 CNN tasks, 300 steps, 1 seed);
 #   evaluate — held-out at 300 and 1,500 steps (3 seeds) and the tasks outside the zoo (300 steps, 3 seeds).
-# Usage: bash scripts/adaptive.sh [all|select|evaluate]   (select ≈ 3 min, evaluate ≈ 25 min on 2 cores)
+# Usage: bash scripts/adaptive.sh [all|select|evaluate]   (select ≈ 4 min, evaluate ≈ 25 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -13,6 +13,7 @@ H="hypergrad:beta=0.1,inner=[$W]"
 S="plateau:rise=0.03,inner=[$H]"                                   # the recommended spec
 SA='plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[adam]]'      # the same wrappers around Adam
 I="plateau:rise=0.03,inner=[hypergrad:beta=0.1,init_scale=0.3,inner=[$W]];plateau:rise=0.03,inner=[hypergrad:beta=0.1,init_scale=0.1,inner=[$W]];plateau:rise=0.03,inner=[hypergrad:beta=0.1,init_scale=0.03,inner=[$W]]"
+for F in 64 128; do for P in 0.5 1; do I="$I;plateau:rise=0.03,inner=[hypergrad:beta=0.1,fan_in=$F,fan_in_power=$P,inner=[$W]]"; done; done
 
 if [[ $what == all || $what == select ]]; then
     for f in 'mlp 24' 'cnn 16'; do

@@ -37,6 +37,10 @@ public struct Hypergradient<Inner: Optimizer>: Optimizer {
     public var maximumScale: Float
     /// s before any adaptation (within [minimumScale, maximumScale]).
     public var initialScale: Float
+    /// When set (per tensor only), each weight tensor (rank ≥ 2) starts at initialScale·(F/fanIn)^fanInPower,
+    /// clamped to the scale's range: μP's habit of steps ∝ 1/fan-in for Adam-like rules. See `fanIn`.
+    public var fanInReference: Float?
+    public var fanInPower: Float = 1
 
     public init(_ inner: Inner, rate: Float = 0.02, perTensor: Bool = true, minimumScale: Float = 0.01, maximumScale: Float = 100,
                 initialScale: Float = 1) {
@@ -51,8 +55,28 @@ public struct Hypergradient<Inner: Optimizer>: Optimizer {
     }
 
     public func initialState(parameters: [Float], layout: ParameterLayout) -> State {
-        State(inner: inner.initialState(parameters: parameters, layout: layout), previous: [],
-              logScales: [Float](repeating: Foundation.log(initialScale), count: perTensor ? max(layout.tensors.count, 1) : 1))
+        var logScales = [Float](repeating: Foundation.log(initialScale), count: perTensor ? max(layout.tensors.count, 1) : 1)
+        if let reference = fanInReference, perTensor {
+            for k in layout.tensors.indices {
+                guard let f = Self.fanIn(layout, tensor: k) else { continue }
+                let s = initialScale * Foundation.pow(reference / Float(f), fanInPower)
+                logScales[k] = Foundation.log(min(max(s, minimumScale), maximumScale))
+            }
+        }
+        return State(inner: inner.initialState(parameters: parameters, layout: layout), previous: [], logScales: logScales)
+    }
+
+    /// A weight tensor's fan-in (nil for rank < 2): its elements over its output dimension, the one
+    /// that the bias right after it in the layout (rank 1) has; without such a bias, the last dimension.
+    /// That covers `[out, in]` dense weights (MLPs), `[3, 3, in, out]` kernels and `[in, out]` heads.
+    public static func fanIn(_ layout: ParameterLayout, tensor k: Int) -> Int? {
+        let t = layout.tensors[k]
+        guard t.shape.count >= 2 else { return nil }
+        var output = t.shape.last!
+        if k + 1 < layout.tensors.count, layout.tensors[k + 1].shape.count == 1, t.shape.contains(layout.tensors[k + 1].shape[0]) {
+            output = layout.tensors[k + 1].shape[0]
+        }
+        return max(t.shape.reduce(1, *) / max(output, 1), 1)
     }
 
     /// The element ranges each multiplier covers.
@@ -101,10 +125,13 @@ public struct Hypergradient<Inner: Optimizer>: Optimizer {
 
 /// Wraps an optimizer known only as an existential.
 public func hypergradient(_ inner: any Optimizer, rate: Float, perTensor: Bool, minimumScale: Float, maximumScale: Float,
-                          initialScale: Float = 1) -> any Optimizer {
+                          initialScale: Float = 1, fanInReference: Float? = nil, fanInPower: Float = 1) -> any Optimizer {
     func make<I: Optimizer>(_ i: I) -> any Optimizer {
-        Hypergradient(i, rate: rate, perTensor: perTensor, minimumScale: minimumScale, maximumScale: maximumScale,
-                      initialScale: initialScale)
+        var h = Hypergradient(i, rate: rate, perTensor: perTensor, minimumScale: minimumScale, maximumScale: maximumScale,
+                              initialScale: initialScale)
+        h.fanInReference = fanInReference
+        h.fanInPower = fanInPower
+        return h
     }
     return make(inner)
 }

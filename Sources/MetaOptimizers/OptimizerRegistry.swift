@@ -306,16 +306,20 @@ public enum OptimizerRegistry {
                              initialScale: Double(start), betaCount: betas)
         },
         OptimizerEntry(name: "hypergrad", summary: "step-size adaptation around any optimizer (hypergradient descent): log s -= beta*cos(g_t, u_t-1) per tensor; u = s*inner(g)",
-                       keys: [("beta", "0.02"), ("per", "tensor"), ("init_scale", "1"), ("min_scale", "0.01"), ("max_scale", "100"), ("inner", "adam")],
+                       keys: [("beta", "0.02"), ("per", "tensor"), ("init_scale", "1"), ("min_scale", "0.01"), ("max_scale", "100"),
+                              ("fan_in", "off"), ("fan_in_power", "1"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
             let beta = try s.float("beta", default: 0.02, in: 0...10)
             let per = try s.choice("per", default: "tensor", from: ["tensor", "global"])
             let low = try s.float("min_scale", default: 0.01, in: Float.leastNormalMagnitude...1)
             let high = try s.float("max_scale", default: 100, in: 1...Float.greatestFiniteMagnitude)
             let start = try s.float("init_scale", default: 1, in: low...high)
+            let fanIn = s.spec["fan_in"] == nil ? nil : try s.float("fan_in", default: 1, in: positive)
+            if fanIn != nil && per != "tensor" { throw s.error("fan_in", "needs per=tensor") }
+            let power = try s.float("fan_in_power", default: 1, in: 0...4)
             let inner = try nested(s, "inner", default: "adam")
             return hypergradient(try wrapCommon(inner, settings: s), rate: beta, perTensor: per == "tensor",
-                                 minimumScale: low, maximumScale: high, initialScale: start)
+                                 minimumScale: low, maximumScale: high, initialScale: start, fanInReference: fanIn, fanInPower: power)
         },
     ]
 }

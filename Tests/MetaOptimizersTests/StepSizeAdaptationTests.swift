@@ -60,6 +60,24 @@ final class StepSizeAdaptationTests: XCTestCase {
         XCTAssertEqual(abs(u[19][1]), 0.1 * Float(Foundation.exp(-0.95)), accuracy: 1e-5)
     }
 
+    /// `fan_in=F`: a weight tensor starts at (F/fan-in)^p, its fan-in read off the bias that follows it
+    /// (dense `[out, in]`, kernel `[3, 3, in, out]`, head `[in, out]`); biases and scalars start at 1.
+    func testHypergradientFanInInitialScales() throws {
+        let layout = ParameterLayout([("dense/w", [8, 32]), ("dense/b", [8]), ("conv/w", [3, 3, 2, 4]), ("conv/b", [4]),
+                                      ("head/w", [4, 10]), ("head/b", [10]), ("lonely", [6, 3]), ("s", [])])
+        XCTAssertEqual((0..<layout.tensors.count).map { Hypergradient<Trace>.fanIn(layout, tensor: $0) },
+                       [32, nil, 18, nil, 4, nil, 6, nil])
+        let g = [Float](repeating: 1, count: layout.count)
+        let u = try updates("hypergrad:fan_in=16,fan_in_power=0.5,max_scale=1.5,inner=[sgd:lr=1]", layout: layout, gradients: [g])[0]
+        let expected: [Float] = [(16 / 32.0).squareRoot(), 1, (16 / 18.0).squareRoot(), 1, 1.5, 1, 1.5, 1].map { Float($0) }
+        for (k, t) in layout.tensors.enumerated() {
+            XCTAssertEqual(u[t.range.lowerBound], -expected[k], accuracy: 1e-6, t.name)
+        }
+        XCTAssertThrowsError(try OptimizerRegistry.make("hypergrad:per=global,fan_in=16")) { e in
+            XCTAssertTrue("\(e)".contains("'fan_in'"), "\(e)")
+        }
+    }
+
     /// The multiplier stays within [min_scale, max_scale]; a zero gradient leaves it alone.
     func testHypergradientClampsAndSkipsZeroGradients() throws {
         let layout = ParameterLayout([("w", [1])])
