@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 what="${1:-all}"
 swift build -c release --product metatrain >/dev/null
 bin=.build/release/metatrain
-W='lo:default,weight_decay=3e-3,decay=matrices'
+W='lo:Checkpoints/recipe-15k.safetensors,weight_decay=3e-3,decay=matrices'
 H="hypergrad:beta=0.1,inner=[$W]"
 S="plateau:rise=0.03,inner=[$H]"                                   # the recommended spec
 SA='plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[adam]]'      # the same wrappers around Adam

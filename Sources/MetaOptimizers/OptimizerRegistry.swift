@@ -197,10 +197,40 @@ public enum OptimizerRegistry {
         return lines.joined(separator: "\n")
     }
 
+    /// The name that stands, inside a wrapper spec built by `wrapping(_:in:)`, for the optimizer it wraps:
+    /// meta-training's `innerWrapper` (`plateau:inner=[hypergrad:inner=[theta]]`) wraps the learned
+    /// optimizer being trained.
+    public static let placeholderName = "theta"
+
+    /// What `theta` means while `wrapping(_:in:)` builds (bound per thread).
+    @TaskLocal static var placeholder: (any Optimizer)? = nil
+
+    /// `spec` built with `theta` standing for `optimizer` (`theta` alone is `optimizer` itself).
+    public static func wrapping(_ optimizer: any Optimizer, in spec: OptimizerSpec) throws -> any Optimizer {
+        if spec.name == placeholderName { return optimizer }
+        return try $placeholder.withValue(optimizer) { try makeNested(spec) }
+    }
+
+    /// Whether `spec` names `theta` somewhere (itself or nested).
+    public static func mentionsPlaceholder(_ spec: OptimizerSpec) -> Bool {
+        spec.name == placeholderName || spec.settings.contains { setting in
+            if case .spec(let inner) = setting.value { return mentionsPlaceholder(inner) }
+            return false
+        }
+    }
+
     /// Builds the optimizer nested under `key`; its errors name the outer optimizer and key.
     static func nested(_ s: SpecSettings, _ key: String, default fallback: String) throws -> any Optimizer {
         do {
-            return try makeNested(try s.spec(key, default: fallback))
+            let spec = try s.spec(key, default: fallback)
+            if spec.name == placeholderName {
+                guard let p = placeholder else {
+                    throw SpecError("optimizer '\(placeholderName)'", "stands for the learned optimizer being meta-trained; only a training config's innerWrapper may name it")
+                }
+                guard spec.settings.isEmpty else { throw SpecError("optimizer '\(placeholderName)'", "takes no settings") }
+                return p
+            }
+            return try makeNested(spec)
         } catch let e as SpecError {
             throw SpecError("optimizer '\(s.spec.name)', key '\(key)': \(e.location)", e.message)
         }

@@ -159,6 +159,7 @@ struct TrainingRunMetrics {
             md += "| setting | value |\n|---|---|\n"
             md += "| learned optimizer | \(arch) |\n"
             if let start = c["initialCheckpoint"] as? String { md += "| initial θ (warm start) | `\(start)` |\n" }
+            if let wrapper = c["innerWrapper"] as? String { md += "| inner wrapper (θ trained inside it) | `\(wrapper)` |\n" }
             md += "| estimator | \(s("estimator")) |\n| tasks | \(s("tasks")) |\n"
             md += "| tasks per step × truncation | \(s("tasksPerStep")) × \(s("truncationLength")) |\n| horizon | \(s("horizon")) |\n"
             md += "| outer optimizer | `\(s("outerOptimizer"))` |\n| ĝ clip | \(s("gradientClip")) |\n| σ | \(s("sigma")) |\n"

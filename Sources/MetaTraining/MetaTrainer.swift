@@ -111,6 +111,13 @@ public final class MetaTrainer {
             throw SpecError.from(error, file: "outerOptimizer")
         }
         let tasks = try config.resolveTasks(zoo: zoo)
+        if let wrapper = config.innerWrapper {
+            // Built once here so that a bad wrapper fails before training, naming the key.
+            do { _ = try OptimizerRegistry.wrapping(lo.optimizer(metaParameters: lo.initialMetaParameters(key: RandomKey(seed: 0))),
+                                                    in: try OptimizerSpec.parse(wrapper)) } catch {
+                throw SpecError.from(error, file: "innerWrapper")
+            }
+        }
         if let state {
             try self.init(config: config, learnedOptimizer: lo, outerOptimizer: outer, tasks: tasks, resumingFrom: state)
         } else {
@@ -137,7 +144,16 @@ public final class MetaTrainer {
     /// Outer steps taken.
     public var outerStep: Int { state.outerStep }
     /// The inner optimizer that θ defines now (what evaluations and checkpoints score).
-    public var trainedOptimizer: any Optimizer { learnedOptimizer.optimizer(metaParameters: state.metaParameters) }
+    public var trainedOptimizer: any Optimizer {
+        get throws { try Self.inner(learnedOptimizer, metaParameters: state.metaParameters, config: config) }
+    }
+
+    /// The learned optimizer of θ inside the config's `innerWrapper`, if any.
+    static func inner(_ lo: any LearnedOptimizer, metaParameters: [Float], config: MetaTrainingConfig) throws -> any Optimizer {
+        let bare = lo.optimizer(metaParameters: metaParameters)
+        guard let wrapper = config.innerWrapper else { return bare }
+        return try OptimizerRegistry.wrapping(bare, in: try OptimizerSpec.parse(wrapper))
+    }
 
     /// One outer step.
     @discardableResult
@@ -177,7 +193,7 @@ public final class MetaTrainer {
                 let task = try cache.task(slot.task, item: item)
                 let startState: InnerRunState? = slot.inner.isEmpty ? nil : slot.inner[pes ? side : 0]
                 return try Self.truncation(
-                    lo.optimizer(metaParameters: perturbed), task: task, slot: slot, slotIndex: i, start: startState,
+                    try Self.inner(lo, metaParameters: perturbed, config: cfg), task: task, slot: slot, slotIndex: i, start: startState,
                     config: cfg, keys: keySchedule)
             })
         }

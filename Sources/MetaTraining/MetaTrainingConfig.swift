@@ -92,6 +92,11 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     public var sigma: Float = 0.01
     /// The outer optimizer (an `OptimizerFactory` spec).
     public var outerOptimizer: String = "adam:lr=1e-3"
+    /// Optimizer wrappers around the learned optimizer during inner training, as a spec in which
+    /// `theta` names the learned optimizer: `plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[theta]]`
+    /// meta-trains θ for use inside those wrappers (nil: the bare learned optimizer). Checkpoints hold θ
+    /// alone; use it with the same wrappers around `lo:PATH`.
+    public var innerWrapper: String? = nil
     /// Every element of ĝ is clipped to ±this (paper App. F: no training without it); 0 turns clipping
     /// off (learned_optimization's outer trainers do not clip; the quadratic sanity run follows them).
     public var gradientClip: Float = 0.1
@@ -117,7 +122,7 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
 
     static let keys = [
         "architecture", "initialCheckpoint", "estimator", "tasks", "families", "tasksPerStep", "truncationLength", "horizon",
-        "randomInitialOffset", "sigma", "outerOptimizer", "gradientClip", "lossCap", "outerSteps", "seed",
+        "randomInitialOffset", "sigma", "outerOptimizer", "innerWrapper", "gradientClip", "lossCap", "outerSteps", "seed",
         "threads", "metaLossSplit", "metaLossWeighting", "evaluateEveryMinutes", "checkpointEveryMinutes", "metricsFile",
     ]
 
@@ -153,6 +158,16 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
         outerOptimizer = try r.value("outerOptimizer", default: d.outerOptimizer)
         do { _ = try OptimizerSpec.parse(outerOptimizer) } catch {
             throw r.error("outerOptimizer", "'\(outerOptimizer)' is not an optimizer spec: \(error)")
+        }
+        if let wrapper: String = try r.optional("innerWrapper") {
+            let spec: OptimizerSpec
+            do { spec = try OptimizerSpec.parse(wrapper) } catch {
+                throw r.error("innerWrapper", "'\(wrapper)' is not an optimizer spec: \(error)")
+            }
+            guard OptimizerRegistry.mentionsPlaceholder(spec) else {
+                throw r.error("innerWrapper", "'\(wrapper)' must name the learned optimizer as '\(OptimizerRegistry.placeholderName)', e.g. hypergrad:inner=[theta]")
+            }
+            innerWrapper = wrapper
         }
         gradientClip = try r.value("gradientClip", default: d.gradientClip, in: 0...Float.greatestFiniteMagnitude)
         lossCap = try r.value("lossCap", default: d.lossCap, in: 1e-6...1e12)

@@ -11,7 +11,8 @@ final class ReportCommandTests: XCTestCase {
         {"architecture": {"name": "learnable_adam"}, "estimator": "pes",
          "tasks": [{"family": "quadratic", "dimension": 10, "seed": 1}, {"family": "quadratic", "dimension": 6, "seed": 2}],
          "tasksPerStep": 2, "truncationLength": 10, "horizon": [20, 40], "outerSteps": 300,
-         "outerOptimizer": "adam:lr=3e-2", "seed": 5, "evaluateEveryMinutes": 0, "checkpointEveryMinutes": 60}
+         "outerOptimizer": "adam:lr=3e-2", "innerWrapper": "hypergrad:beta=0.05,inner=[theta]", "seed": 5,
+         "evaluateEveryMinutes": 0, "checkpointEveryMinutes": 60}
         """
         let configPath = dir.appendingPathComponent("c.json").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -44,6 +45,7 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertTrue(md.contains(String(format: "| last 100 outer steps | %.4f |", last)), md)
         XCTAssertTrue(md.contains("| 299 | 0.0 | 0.2500 | 0.5000 | 2/2 |"), md)
         XCTAssertTrue(md.contains("learnable_adam"))
+        XCTAssertTrue(md.contains("| inner wrapper (θ trained inside it) | `hypergrad:beta=0.05,inner=[theta]` |"), md)
         let svg = try String(contentsOf: report.appendingPathComponent("meta-loss.svg"), encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         XCTAssertFalse(svg.contains("nan") || svg.contains("inf"))

@@ -105,6 +105,54 @@ final class MetaTrainingConfigTests: XCTestCase {
         }
         XCTAssertEqual(Set(tasks).count, 4, "distinct targets")
     }
+    /// `innerWrapper` puts step-size wrappers around the learned optimizer during meta-training:
+    /// `theta` stands for it. The trained optimizer is the wrapped one; bad wrappers name the key.
+    func testInnerWrapperWrapsTheLearnedOptimizer() throws {
+        var c = testConfig(estimator: .pes)
+        c.innerWrapper = "hypergrad:init_scale=0.5,inner=[theta]"
+        c = try MetaTrainingConfig.decode(try JSONEncoder().encode(c))
+        XCTAssertEqual(c.innerWrapper, "hypergrad:init_scale=0.5,inner=[theta]")
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(testConfig(estimator: .pes)), as: UTF8.self).contains("innerWrapper"))
+
+        let wrapped = try MetaTrainer(config: c)
+        let bare = wrapped.learnedOptimizer.optimizer(metaParameters: wrapped.metaParameters)
+        let layout = ParameterLayout([("w", [3])])
+        func firstUpdate(_ o: any Optimizer) -> [Float] {
+            func run<O: Optimizer>(_ o: O) -> [Float] {
+                let x: [Float] = [0.5, -1, 2]
+                var state = o.initialState(parameters: x, layout: layout)
+                var u: [Float] = [1, -2, 0.25]
+                o.update(&u, state: &state, parameters: x, context: StepContext(step: 0, loss: 1, layout: layout))
+                return u
+            }
+            return run(o)
+        }
+        let b = firstUpdate(bare), w = firstUpdate(try wrapped.trainedOptimizer)
+        XCTAssertTrue(b.contains { $0 != 0 })
+        for i in b.indices { XCTAssertEqual(w[i], 0.5 * b[i], accuracy: 1e-7) }
+
+        // Meta-training sees the wrapper (θ moves differently), and stays thread-count independent.
+        var plain = c
+        plain.innerWrapper = nil
+        let p = try MetaTrainer(config: plain)
+        for _ in 0..<3 { try p.step(); try wrapped.step() }
+        XCTAssertNotEqual(p.metaParameters, wrapped.metaParameters)
+        var two = c
+        two.threads = 2
+        let t = try MetaTrainer(config: two)
+        for _ in 0..<3 { try t.step() }
+        XCTAssertEqual(t.metaParameters, wrapped.metaParameters)
+
+        assertError(#"{"innerWrapper": "hypergrad:inner=[adam]"}"#, location: "innerWrapper")
+        assertError(#"{"innerWrapper": "hypergrad:inner=[theta"}"#, location: "innerWrapper")
+        c.innerWrapper = "hypergrad:inner=[theta],nope=1"
+        XCTAssertThrowsError(try MetaTrainer(config: c)) { error in
+            XCTAssertTrue("\(error)".contains("innerWrapper") && "\(error)".contains("nope"), "\(error)")
+        }
+        XCTAssertThrowsError(try OptimizerRegistry.make("hypergrad:inner=[theta]")) { error in
+            XCTAssertTrue("\(error)".contains("innerWrapper"), "\(error)")
+        }
+    }
 }
 
 final class MetaTrainerSetupTests: XCTestCase {
@@ -153,4 +201,5 @@ final class MetaTrainerSetupTests: XCTestCase {
         }
         XCTAssertThrowsError(try MetaTrainingConfig.decode(Data(#"{"initialCheckpoint": ""}"#.utf8))) { XCTAssertEqual(($0 as? SpecError)?.location, "initialCheckpoint") }
     }
+
 }
