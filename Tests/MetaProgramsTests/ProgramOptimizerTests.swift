@@ -65,7 +65,9 @@ final class ProgramOptimizerTests: XCTestCase {
         var broken = try program("lion")
         let i = broken.statements.firstIndex { $0.target == "m" }!
         broken.statements[i] = Statement("m", .interp, [.variable("g"), .variable("m"), .constant(0.98)])
-        XCTAssertGreaterThan(try replayLion(broken), TrajectoryReplay.float32Tolerance)
+        // Outside the assertion, so that a missing reference skips instead of failing.
+        let error = try replayLion(broken)
+        XCTAssertGreaterThan(error, TrajectoryReplay.float32Tolerance)
     }
 
     func testAdamWProgramMatchesAHandComputationWithoutBiasCorrection() throws {
