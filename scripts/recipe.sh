@@ -34,7 +34,7 @@ if [[ $what == all || $what == evaluate ]]; then
     S="plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:$d]]"    # how the default is meant to be used
     "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/wrapped-heldout-300 \
         --optimizers "$S;plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:$d,weight_decay=3e-3,decay=matrices]];lo:$d;adam;adam-tuned"
-    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/default-heldout-1500 --optimizers "$S;adam"
+    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/default-heldout-1500 --optimizers "$S;momentum;adam;lion;adafactor"
     "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/default-beyond-300 \
         --optimizers "$S;lo:$d;adam;adam-tuned"
 fi
