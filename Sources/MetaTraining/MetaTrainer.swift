@@ -37,6 +37,8 @@ public final class MetaTrainer {
 
     /// Task instances per work item (2·slot + side); a worker touches only its item's entry.
     private let taskCache: TaskCache
+    /// The config's `innerWrapper`, parsed once.
+    private let innerWrapper: OptimizerSpec?
 
     /// A fresh run: θ from `initialTheta` (a warm start) or the learned optimizer's initializer, slots at
     /// their first episodes.
@@ -87,6 +89,15 @@ public final class MetaTrainer {
         do { try check(outerOptimizer) } catch {
             throw SpecError("outerOptimizer", "the state's outer optimizer state does not fit \(config.outerOptimizer): \(error)")
         }
+        // A bad wrapper fails here, before training, naming the key.
+        do {
+            innerWrapper = try config.innerWrapper.map { try OptimizerSpec.parse($0) }
+            if let spec = innerWrapper {
+                _ = try OptimizerRegistry.wrapping(learnedOptimizer.optimizer(metaParameters: state.metaParameters), in: spec)
+            }
+        } catch {
+            throw SpecError.from(error, file: "innerWrapper")
+        }
         // Every task must build (this also loads and caches datasets once, before workers start).
         var seen = Set<TaskConfig>()
         for task in tasks + state.slots.map(\.task) where seen.insert(task).inserted {
@@ -111,13 +122,6 @@ public final class MetaTrainer {
             throw SpecError.from(error, file: "outerOptimizer")
         }
         let tasks = try config.resolveTasks(zoo: zoo)
-        if let wrapper = config.innerWrapper {
-            // Built once here so that a bad wrapper fails before training, naming the key.
-            do { _ = try OptimizerRegistry.wrapping(lo.optimizer(metaParameters: lo.initialMetaParameters(key: RandomKey(seed: 0))),
-                                                    in: try OptimizerSpec.parse(wrapper)) } catch {
-                throw SpecError.from(error, file: "innerWrapper")
-            }
-        }
         if let state {
             try self.init(config: config, learnedOptimizer: lo, outerOptimizer: outer, tasks: tasks, resumingFrom: state)
         } else {
@@ -145,14 +149,14 @@ public final class MetaTrainer {
     public var outerStep: Int { state.outerStep }
     /// The inner optimizer that θ defines now (what evaluations and checkpoints score).
     public var trainedOptimizer: any Optimizer {
-        get throws { try Self.inner(learnedOptimizer, metaParameters: state.metaParameters, config: config) }
+        get throws { try Self.inner(learnedOptimizer, metaParameters: state.metaParameters, wrapper: innerWrapper) }
     }
 
-    /// The learned optimizer of θ inside the config's `innerWrapper`, if any.
-    static func inner(_ lo: any LearnedOptimizer, metaParameters: [Float], config: MetaTrainingConfig) throws -> any Optimizer {
+    /// The learned optimizer of θ inside `wrapper` (the config's `innerWrapper`), if any.
+    static func inner(_ lo: any LearnedOptimizer, metaParameters: [Float], wrapper: OptimizerSpec?) throws -> any Optimizer {
         let bare = lo.optimizer(metaParameters: metaParameters)
-        guard let wrapper = config.innerWrapper else { return bare }
-        return try OptimizerRegistry.wrapping(bare, in: try OptimizerSpec.parse(wrapper))
+        guard let wrapper else { return bare }
+        return try OptimizerRegistry.wrapping(bare, in: wrapper)
     }
 
     /// One outer step.
@@ -182,7 +186,7 @@ public final class MetaTrainer {
         let savedBLASThreads = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(savedBLASThreads) }
-        let lo = learnedOptimizer, cfg = config, keySchedule = keys, cache = taskCache
+        let lo = learnedOptimizer, cfg = config, keySchedule = keys, cache = taskCache, wrapper = innerWrapper
         let results: [Result<TruncationResult, Error>] = Parallel.map(2 * slotCount, threads: threads) { item in
             let i = item / 2, side = item % 2
             let slot = slots[i]
@@ -193,7 +197,7 @@ public final class MetaTrainer {
                 let task = try cache.task(slot.task, item: item)
                 let startState: InnerRunState? = slot.inner.isEmpty ? nil : slot.inner[pes ? side : 0]
                 return try Self.truncation(
-                    try Self.inner(lo, metaParameters: perturbed, config: cfg), task: task, slot: slot, slotIndex: i, start: startState,
+                    try Self.inner(lo, metaParameters: perturbed, wrapper: wrapper), task: task, slot: slot, slotIndex: i, start: startState,
                     config: cfg, keys: keySchedule)
             })
         }
