@@ -9,7 +9,11 @@
 #      and adafactor), and the default on the tasks outside the zoo;
 #   3. the ablations (configs/ablation-*.json, equal budgets): trains each, evaluates it at 300 steps,
 #      times its update (lo_step_ms).
-# Usage: bash scripts/recipe.sh [all|train|evaluate|ablations]   (default: all; about 3–4 hours on 2 cores)
+#   select — the use-time wrapper settings of `learned`, chosen on the whole train list (240 tasks, 300
+#      steps): 1 seed for the screens, 3 seeds for the final two (≈ 20 min);
+#   retune — tried, not adopted: configs/recipe-retune.json fine-tunes lo:default 3,000 steps inside
+#      those settings (≈ 21 min), then the train-list check against lo:default (≈ 5 min);
+# Usage: bash scripts/recipe.sh [all|train|select|retune|evaluate|ablations]   (default: all; about 4 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -23,6 +27,22 @@ if [[ $what == all || $what == train ]]; then
     # Stage 2 starts from Checkpoints/recipe-15k.safetensors (the shipped copy of runs/recipe-15k/final.safetensors).
     "$bin" train --config configs/recipe-wrapped.json --out runs/recipe-wrapped
     "$bin" report runs/recipe-wrapped
+fi
+
+if [[ $what == all || $what == select ]]; then
+    w() { echo "plateau:rise=${2:-0.03},inner=[hypergrad:$1,inner=[lo:default${3:-}]]"; }
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-1 --optimizers \
+        "$(w beta=0.1);$(w beta=0.3,init_scale=0.5);$(w beta=0.3,init_scale=0.4);$(w beta=0.4,init_scale=0.5);$(w beta=0.3,init_scale=0.5 0.03 ,schedule=cosine,final_scale=0.1);$(w beta=0.3,init_scale=0.5 0.05)"
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-2 --optimizers \
+        "$(w beta=0.3,init_scale=0.5,max_scale=10);$(w beta=0.3,init_scale=0.5,max_scale=3);$(w beta=0.3,init_scale=0.5,max_scale=30);$(w beta=0.2,init_scale=0.5,max_scale=10);$(w beta=0.5,init_scale=0.5,max_scale=10);$(w beta=0.3,init_scale=0.3,max_scale=10)"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-final --optimizers \
+        "$(w beta=0.2,init_scale=0.5,max_scale=10);$(w beta=0.3,init_scale=0.5,max_scale=10);$(w beta=0.1)"
+fi
+
+if [[ $what == all || $what == retune ]]; then
+    "$bin" train --config configs/recipe-retune.json --out runs/recipe-retune
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-retune --optimizers \
+        "plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:runs/recipe-retune/final.safetensors]];learned"
 fi
 
 if [[ $what == all || $what == evaluate ]]; then

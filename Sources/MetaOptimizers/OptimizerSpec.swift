@@ -42,7 +42,7 @@ public struct OptimizerSpec: Hashable, Sendable, CustomStringConvertible {
     /// The key under which a bare first value (`lo:PATH`) is stored.
     public static let positionalKey = "path"
     /// The names whose first setting may be a bare value (a file path).
-    public static let namesTakingPath: Set<String> = ["lo", "program"]
+    public static let namesTakingPath: Set<String> = ["lo", "learned", "program"]
 
     /// The canonical text: parses back to an equal spec. A first `path` setting of a name in
     /// `namesTakingPath` is written bare.

@@ -1,6 +1,8 @@
 // `lo:PATH` (or `lo:path=PATH`) in any optimizer spec: the inner optimizer of a saved learned
 // optimizer, θ applied. `lo:default` is `Checkpoints/default.safetensors` of the package. Loaded
 // checkpoints are cached by path, so a comparison that builds the optimizer per task reads it once.
+// `learned[:PATH,…]` is the same optimizer inside the recommended step-size wrappers
+// (`recommendedWrapper`), `learned` alone the shipped default used as recommended.
 
 import Foundation
 import MetaCore
@@ -12,6 +14,11 @@ import MetaOptimizers
 public final class LearnedOptimizerResolver: @unchecked Sendable {
     /// The spec name.
     public static let name = "lo"
+    /// The spec name of a checkpoint inside the recommended wrappers: `learned` = `learned:default`.
+    public static let recommendedName = "learned"
+    /// The wrappers `learned:PATH,…` puts around `lo:PATH,…` (`theta` stands for it), chosen on the train
+    /// list for the shipped default (README, "The recommended spec").
+    public static let recommendedWrapper = "plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[theta]]"
     /// The checkpoint `lo:default` names, relative to the package root.
     public static let defaultCheckpoint = "Checkpoints/default.safetensors"
 
@@ -31,7 +38,9 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
 
     /// This resolver as an `OptimizerResolver` for `OptimizerFactory`.
     public var resolver: OptimizerResolver {
-        OptimizerResolver(names: [Self.name]) { [self] spec in try self.make(spec) }
+        OptimizerResolver(names: [Self.name, Self.recommendedName]) { [self] spec in
+            spec.name == Self.recommendedName ? try self.makeRecommended(spec) : try self.make(spec)
+        }
     }
 
     /// Keys a `lo:` spec accepts besides its path: `scale` multiplies every update the learned
@@ -56,6 +65,18 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
         if settings.spec["decay"] != nil && weightDecay == 0 { throw SpecError("optimizer 'lo', key 'decay'", "needs weight_decay > 0") }
         if weightDecay > 0 { optimizer = chain(optimizer, AddDecayedWeights(-weightDecay, matricesOnly: matricesOnly)) }
         return try OptimizerRegistry.wrapCommon(optimizer, settings: settings)
+    }
+
+    /// The optimizer of `learned[:PATH,…]`: `lo:PATH,…` (PATH `default` when absent) inside
+    /// `recommendedWrapper`; errors name the `learned` spec.
+    public func makeRecommended(_ spec: OptimizerSpec) throws -> any Optimizer {
+        var settings = spec.settings
+        if spec[OptimizerSpec.positionalKey] == nil { settings.insert((OptimizerSpec.positionalKey, .text("default")), at: 0) }
+        let inner: any Optimizer
+        do { inner = try make(OptimizerSpec(name: Self.name, settings: settings)) } catch let e as SpecError {
+            throw SpecError(e.location.replacingOccurrences(of: "optimizer '\(Self.name)'", with: "optimizer '\(Self.recommendedName)'"), e.message)
+        }
+        return try OptimizerRegistry.wrapping(inner, in: OptimizerSpec.parse(Self.recommendedWrapper))
     }
 
     /// The checkpoint a `lo:` spec names (loaded once per path).

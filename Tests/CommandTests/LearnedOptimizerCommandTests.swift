@@ -114,6 +114,52 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         }
     }
 
+    /// `learned:PATH,…` is `lo:PATH,…` inside `LearnedOptimizerResolver.recommendedWrapper`, step for step.
+    func testLearnedIsTheCheckpointInsideTheRecommendedWrappers() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeCheckpoint(dir)
+        LearnedOptimizerResolver.register()
+        let saved = OptimizerFactory.resolvers
+        OptimizerFactory.resolvers.insert(LearnedOptimizerResolver { _ in LearnableSGD() }.resolver, at: 0)
+        defer { OptimizerFactory.resolvers = saved }
+
+        XCTAssertTrue(OptimizerFactory.names.contains("learned"))
+        XCTAssertEqual(try OptimizerSpec.parse("learned:\(path),scale=2").description, "learned:\(path),scale=2")
+        /// Ten steps on a quadratic with a fixed curvature per element: the parameters after each step.
+        func trajectory(_ opt: any Optimizer) -> [[Float]] {
+            func run<O: Optimizer>(_ o: O) -> [[Float]] {
+                let layout = ParameterLayout([("w", [2, 2]), ("b", [2])])
+                var p: [Float] = [1, -2, 0.5, 3, -1, 2], out: [[Float]] = []
+                var s = o.initialState(parameters: p, layout: layout)
+                for t in 0..<10 {
+                    var g = p.indices.map { Float($0 + 1) * p[$0] }
+                    let loss = zip(p, p.indices).reduce(Float(0)) { $0 + Float($1.1 + 1) * $1.0 * $1.0 / 2 }
+                    o.step(&p, gradient: &g, state: &s, context: StepContext(step: t, totalSteps: 10, loss: loss, validationLoss: loss, layout: layout))
+                    out.append(p)
+                }
+                return out
+            }
+            return run(opt)
+        }
+        let explicit = LearnedOptimizerResolver.recommendedWrapper.replacingOccurrences(of: "[theta]", with: "[lo:\(path),scale=2]")
+        let a = trajectory(try OptimizerFactory.make("learned:\(path),scale=2")), b = trajectory(try OptimizerFactory.make(explicit))
+        XCTAssertEqual(a, b)
+        // The wrappers start at half the inner step (init_scale=0.5): 1 − 0.5·2·0.1·2.
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("learned:\(path),scale=2")), 1 - 0.5 * 2 * 0.1 * 2, accuracy: 1e-6)
+        XCTAssertNotEqual(a, trajectory(try OptimizerFactory.make("lo:\(path),scale=2")))
+        XCTAssertNoThrow(try ComparedOptimizer.parseList("learned:\(path);adam").forEach { try $0.checkBuildable() })
+
+        // Errors name `learned` or the file.
+        XCTAssertThrowsError(try OptimizerFactory.make("learned:\(path),lr=3")) { e in
+            XCTAssertTrue("\(e)".contains("optimizer 'learned'") && "\(e)".contains("unknown key 'lr'"), "\(e)")
+        }
+        let missing = dir.appendingPathComponent("none.safetensors").path
+        XCTAssertThrowsError(try OptimizerFactory.make("learned:\(missing)")) { e in
+            XCTAssertEqual(e as? SpecError, SpecError(missing, "no such file"))
+        }
+    }
+
     /// `scale=S` multiplies every update the learned optimizer proposes; the common keys apply too.
     func testScaleAndCommonKeysWrapTheLearnedOptimizer() throws {
         let dir = temporaryDirectory()
