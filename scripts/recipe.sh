@@ -57,6 +57,11 @@ if [[ $what == all || $what == evaluate ]]; then
     "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/default-heldout-1500 --optimizers "$S;momentum;adam;lion;adafactor"
     "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/default-beyond-300 \
         --optimizers "$S;lo:$d;adam;adam-tuned"
+    # `learned` (the shipped default inside the re-selected wrappers, see "select"): the README's current figures.
+    B='plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:default]]'
+    "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned-heldout-300 --optimizers "learned;$B;lo:default;$baselines"
+    "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned-beyond-300 --optimizers "learned;$B;adam;adam-tuned"
+    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned-heldout-1500 --optimizers "learned;adam;adafactor"
 fi
 
 if [[ $what == all || $what == ablations ]]; then
