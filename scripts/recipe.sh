@@ -37,6 +37,10 @@ if [[ $what == all || $what == select ]]; then
         "$(w beta=0.3,init_scale=0.5,max_scale=10);$(w beta=0.3,init_scale=0.5,max_scale=3);$(w beta=0.3,init_scale=0.5,max_scale=30);$(w beta=0.2,init_scale=0.5,max_scale=10);$(w beta=0.5,init_scale=0.5,max_scale=10);$(w beta=0.3,init_scale=0.3,max_scale=10)"
     "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-final --optimizers \
         "$(w beta=0.2,init_scale=0.5,max_scale=10);$(w beta=0.3,init_scale=0.5,max_scale=10);$(w beta=0.1)"
+    # Around the chosen setting, after the choice (none beats it by more than the noise; not adopted).
+    H=beta=0.3,init_scale=0.5,max_scale=10
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-3 --optimizers \
+        "plateau:rise=0.03,patience=10,inner=[hypergrad:$H,inner=[lo:default]];plateau:rise=0.03,factor=0.7,inner=[hypergrad:$H,inner=[lo:default]];$(w beta=0.3,init_scale=0.6,max_scale=10);$(w $H,min_scale=0.1);$(w $H 0.03 ,weight_decay=1e-3,decay=matrices);$(w $H 0.02)"
 fi
 
 if [[ $what == all || $what == retune ]]; then
