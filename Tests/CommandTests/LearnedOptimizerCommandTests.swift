@@ -24,6 +24,21 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         return path
     }
 
+    /// A checkpoint of `LearnableSGD` in a fresh directory, with the resolvers registered as every command
+    /// does at start-up and a resolver that builds `LearnableSGD` in front; `cleanUp` restores the
+    /// resolvers and removes the directory.
+    func registeredCheckpoint() throws -> (dir: URL, path: String, cleanUp: () -> Void) {
+        let dir = temporaryDirectory()
+        let path = try writeCheckpoint(dir)
+        LearnedOptimizerResolver.register()
+        let saved = OptimizerFactory.resolvers
+        OptimizerFactory.resolvers.insert(LearnedOptimizerResolver { _ in LearnableSGD() }.resolver, at: 0)
+        return (dir, path, {
+            OptimizerFactory.resolvers = saved
+            try? FileManager.default.removeItem(at: dir)
+        })
+    }
+
     /// One SGD step on p = [1] with gradient [2].
     func stepOnce(_ opt: any Optimizer) -> Float {
         func run<O: Optimizer>(_ o: O) -> Float {
@@ -71,13 +86,8 @@ final class LearnedOptimizerCommandTests: XCTestCase {
 
     /// Lookahead takes a learned optimizer as its inner optimizer: `lookahead:k=K,inner=[lo:PATH]`.
     func testLookaheadAroundALearnedOptimizer() throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = try writeCheckpoint(dir)
-        LearnedOptimizerResolver.register()  // what every command does at start-up
-        let saved = OptimizerFactory.resolvers
-        OptimizerFactory.resolvers.insert(LearnedOptimizerResolver { _ in LearnableSGD() }.resolver, at: 0)
-        defer { OptimizerFactory.resolvers = saved }
+        let (dir, path, cleanUp) = try registeredCheckpoint()
+        defer { cleanUp() }
 
         // k = 1: fast = 1 − 0.1·2 = 0.8, slow = 1 + 0.5·(0.8 − 1) = 0.9.
         XCTAssertEqual(stepOnce(try OptimizerFactory.make("lookahead:k=1,alpha=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
@@ -93,13 +103,8 @@ final class LearnedOptimizerCommandTests: XCTestCase {
     /// The step-size wrappers take a learned optimizer too: `plateau:…,inner=[hypergrad:…,inner=[lo:PATH]]`,
     /// `mechanic:inner=[lo:PATH]` (whose first step is s_init times the learned one).
     func testStepSizeWrappersAroundALearnedOptimizer() throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = try writeCheckpoint(dir)
-        LearnedOptimizerResolver.register()
-        let saved = OptimizerFactory.resolvers
-        OptimizerFactory.resolvers.insert(LearnedOptimizerResolver { _ in LearnableSGD() }.resolver, at: 0)
-        defer { OptimizerFactory.resolvers = saved }
+        let (dir, path, cleanUp) = try registeredCheckpoint()
+        defer { cleanUp() }
 
         // The first step of either wrapper is the inner optimizer's own: 1 − 0.1·2.
         let spec = "plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:\(path)]]"
@@ -116,13 +121,8 @@ final class LearnedOptimizerCommandTests: XCTestCase {
 
     /// `learned:PATH,…` is `lo:PATH,…` inside `LearnedOptimizerResolver.recommendedWrapper`, step for step.
     func testLearnedIsTheCheckpointInsideTheRecommendedWrappers() throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = try writeCheckpoint(dir)
-        LearnedOptimizerResolver.register()
-        let saved = OptimizerFactory.resolvers
-        OptimizerFactory.resolvers.insert(LearnedOptimizerResolver { _ in LearnableSGD() }.resolver, at: 0)
-        defer { OptimizerFactory.resolvers = saved }
+        let (dir, path, cleanUp) = try registeredCheckpoint()
+        defer { cleanUp() }
 
         XCTAssertTrue(OptimizerFactory.names.contains("learned"))
         XCTAssertEqual(try OptimizerSpec.parse("learned:\(path),scale=2").description, "learned:\(path),scale=2")
