@@ -41,6 +41,10 @@ public struct Hypergradient<Inner: Optimizer>: Optimizer {
     /// clamped to the scale's range: μP's habit of steps ∝ 1/fan-in for Adam-like rules. See `fanIn`.
     public var fanInReference: Float?
     public var fanInPower: Float = 1
+    /// When set (per tensor only), each convolution kernel (rank ≥ 3) and the bias right after it start at
+    /// this multiplier instead of `initialScale` (clamped to the range): a parameter group of its own, as
+    /// PyTorch users give convolutions a learning rate of their own.
+    public var kernelInitialScale: Float?
 
     public init(_ inner: Inner, rate: Float = 0.02, perTensor: Bool = true, minimumScale: Float = 0.01, maximumScale: Float = 100,
                 initialScale: Float = 1) {
@@ -61,6 +65,13 @@ public struct Hypergradient<Inner: Optimizer>: Optimizer {
                 guard let f = Self.fanIn(layout, tensor: k) else { continue }
                 let s = initialScale * Foundation.pow(reference / Float(f), fanInPower)
                 logScales[k] = Foundation.log(min(max(s, minimumScale), maximumScale))
+            }
+        }
+        if let kernel = kernelInitialScale, perTensor {
+            let clamped = Foundation.log(min(max(kernel, minimumScale), maximumScale))
+            for k in layout.tensors.indices where layout.tensors[k].shape.count >= 3 {
+                logScales[k] = clamped
+                if k + 1 < layout.tensors.count, layout.tensors[k + 1].shape.count == 1 { logScales[k + 1] = clamped }
             }
         }
         return State(inner: inner.initialState(parameters: parameters, layout: layout), previous: [], logScales: logScales)
@@ -125,12 +136,14 @@ public struct Hypergradient<Inner: Optimizer>: Optimizer {
 
 /// Wraps an optimizer known only as an existential.
 public func hypergradient(_ inner: any Optimizer, rate: Float, perTensor: Bool, minimumScale: Float, maximumScale: Float,
-                          initialScale: Float = 1, fanInReference: Float? = nil, fanInPower: Float = 1) -> any Optimizer {
+                          initialScale: Float = 1, fanInReference: Float? = nil, fanInPower: Float = 1,
+                          kernelInitialScale: Float? = nil) -> any Optimizer {
     func make<I: Optimizer>(_ i: I) -> any Optimizer {
         var h = Hypergradient(i, rate: rate, perTensor: perTensor, minimumScale: minimumScale, maximumScale: maximumScale,
                               initialScale: initialScale)
         h.fanInReference = fanInReference
         h.fanInPower = fanInPower
+        h.kernelInitialScale = kernelInitialScale
         return h
     }
     return make(inner)

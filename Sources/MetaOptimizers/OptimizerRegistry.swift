@@ -309,6 +309,14 @@ public enum OptimizerRegistry {
             let inner = try nested(s, "inner", default: "adam")
             return lookahead(try wrapCommon(inner, settings: s), syncPeriod: k, slowStepSize: alpha)
         },
+        OptimizerEntry(name: "average", summary: "parameter averaging around any optimizer: evaluate the debiased EMA a = d*a + (1-d)*theta of the iterates; the updates are inner(g)",
+                       keys: [("decay", "0.9"), ("start", "0"), ("inner", "adam")],
+                       handlesCommonKeys: true) { s in
+            let decay = try s.float("decay", default: 0.9, in: 0...0.9999)
+            let start = try s.int("start", default: 0, in: 0...Int.max)
+            let inner = try nested(s, "inner", default: "adam")
+            return averaging(try wrapCommon(inner, settings: s), decay: decay, start: start)
+        },
         OptimizerEntry(name: "plateau", summary: "ReduceLROnPlateau around any optimizer: scale *= factor when the smoothed (EMA) loss has not improved for patience steps; u = scale*inner(g)",
                        keys: [("monitor", "validation"), ("factor", "0.5"), ("patience", "20"), ("threshold", "1e-3"), ("smoothing", "0.9"),
                               ("rise", "0"), ("min_scale", "1e-3"), ("inner", "adam")],
@@ -337,7 +345,7 @@ public enum OptimizerRegistry {
         },
         OptimizerEntry(name: "hypergrad", summary: "step-size adaptation around any optimizer (hypergradient descent): log s -= beta*cos(g_t, u_t-1) per tensor; u = s*inner(g)",
                        keys: [("beta", "0.02"), ("per", "tensor"), ("init_scale", "1"), ("min_scale", "0.01"), ("max_scale", "100"),
-                              ("fan_in", "off"), ("fan_in_power", "1"), ("inner", "adam")],
+                              ("fan_in", "off"), ("fan_in_power", "1"), ("kernel_init_scale", "init_scale"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
             let beta = try s.float("beta", default: 0.02, in: 0...10)
             let per = try s.choice("per", default: "tensor", from: ["tensor", "global"])
@@ -347,9 +355,12 @@ public enum OptimizerRegistry {
             let fanIn = s.spec["fan_in"] == nil ? nil : try s.float("fan_in", default: 1, in: positive)
             if fanIn != nil && per != "tensor" { throw s.error("fan_in", "needs per=tensor") }
             let power = try s.float("fan_in_power", default: 1, in: 0...4)
+            let kernel = s.spec["kernel_init_scale"] == nil ? nil : try s.float("kernel_init_scale", default: start, in: low...high)
+            if kernel != nil && per != "tensor" { throw s.error("kernel_init_scale", "needs per=tensor") }
             let inner = try nested(s, "inner", default: "adam")
             return hypergradient(try wrapCommon(inner, settings: s), rate: beta, perTensor: per == "tensor",
-                                 minimumScale: low, maximumScale: high, initialScale: start, fanInReference: fanIn, fanInPower: power)
+                                 minimumScale: low, maximumScale: high, initialScale: start, fanInReference: fanIn, fanInPower: power,
+                                 kernelInitialScale: kernel)
         },
     ]
 }

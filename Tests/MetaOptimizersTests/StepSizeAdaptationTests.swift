@@ -78,6 +78,28 @@ final class StepSizeAdaptationTests: XCTestCase {
         }
     }
 
+    /// `kernel_init_scale=K`: convolution kernels (rank ≥ 3) and the bias after each start at K, every other
+    /// tensor at `init_scale`; K is clamped to the range like any multiplier and needs per-tensor scales.
+    func testHypergradientKernelInitialScale() throws {
+        let layout = ParameterLayout([("conv/w", [3, 3, 2, 4]), ("conv/b", [4]), ("conv2/w", [3, 3, 4, 4]), ("head/w", [4, 10]),
+                                      ("head/b", [10]), ("s", [])])
+        let g = [Float](repeating: 1, count: layout.count)
+        let u = try updates("hypergrad:init_scale=0.25,kernel_init_scale=0.5,inner=[sgd:lr=1]", layout: layout, gradients: [g])[0]
+        let expected: [Float] = [0.5, 0.5, 0.5, 0.25, 0.25, 0.25]
+        for (k, t) in layout.tensors.enumerated() {
+            XCTAssertEqual(u[t.range.lowerBound], -expected[k], accuracy: 1e-6, t.name)
+        }
+        // Without kernels (an MLP) the key changes nothing.
+        let dense = ParameterLayout([("w", [3, 2]), ("b", [3])])
+        let d = [Float](repeating: 1, count: dense.count)
+        XCTAssertEqual(try updates("hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=2,inner=[sgd:lr=1]", layout: dense, gradients: [d, d, d]),
+                       try updates("hypergrad:beta=0.3,init_scale=0.25,inner=[sgd:lr=1]", layout: dense, gradients: [d, d, d]))
+        for (spec, needle) in [("hypergrad:per=global,kernel_init_scale=0.5", "needs per=tensor"),
+                               ("hypergrad:max_scale=10,kernel_init_scale=20", "'kernel_init_scale'")] {
+            XCTAssertThrowsError(try OptimizerRegistry.make(spec), spec) { e in XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)") }
+        }
+    }
+
     /// The multiplier stays within [min_scale, max_scale]; a zero gradient leaves it alone.
     func testHypergradientClampsAndSkipsZeroGradients() throws {
         let layout = ParameterLayout([("w", [1])])
@@ -140,13 +162,53 @@ final class StepSizeAdaptationTests: XCTestCase {
         XCTAssertFalse(try OptimizerRegistry.make("plateau:monitor=train").usesValidationLoss)
     }
 
+    /// `average` leaves the trajectory alone and evaluates the debiased EMA of the iterates, worked out by
+    /// hand: with SGD (lr 1) on gradients g_t the iterates are θ_t = θ_{t−1} − g_t.
+    func testAveragingEvaluatesTheDebiasedMovingAverageOfTheIterates() throws {
+        let layout = ParameterLayout([("w", [2])])
+        let gradients: [[Float]] = [[1, -2], [0.5, 0], [-3, 1], [2, 2]]
+        func run<O: Optimizer>(_ o: O, _ plain: some Optimizer) throws {
+            var x: [Float] = [1, 1], y = x
+            var state = o.initialState(parameters: x, layout: layout)
+            var plainState = plain.initialState(parameters: y, layout: layout)
+            XCTAssertEqual(o.evaluationParameters(x, state: state), x, "before any step")
+            var average: [Double] = [0, 0]
+            for (t, g) in gradients.enumerated() {
+                var a = g, b = g
+                o.step(&x, gradient: &a, state: &state, context: StepContext(step: t, layout: layout))
+                plain.step(&y, gradient: &b, state: &plainState, context: StepContext(step: t, layout: layout))
+                XCTAssertEqual(x, y, "the iterates are the inner optimizer's, step \(t)")
+                average = zip(average, x).map { 0.8 * $0 + 0.2 * Double($1) }
+                let debiased = average.map { Float($0 / (1 - Foundation.pow(0.8, Double(t + 1)))) }
+                assertClose(o.evaluationParameters(x, state: state), debiased, rtol: 1e-6, atol: 1e-6, "step \(t)")
+            }
+            let copy = try JSONDecoder().decode(O.State.self, from: try JSONEncoder().encode(state))
+            XCTAssertEqual(o.evaluationParameters(x, state: copy), o.evaluationParameters(x, state: state))
+            // decay 0 reports the iterate itself.
+            let none = try OptimizerRegistry.make("average:decay=0,inner=[sgd:lr=1]")
+            func last<P: Optimizer>(_ p: P) -> [Float] {
+                var z: [Float] = [1, 1]
+                var s = p.initialState(parameters: z, layout: layout)
+                for (t, g) in gradients.enumerated() {
+                    var a = g
+                    p.step(&z, gradient: &a, state: &s, context: StepContext(step: t, layout: layout))
+                }
+                XCTAssertEqual(z, x)
+                return p.evaluationParameters(z, state: s)
+            }
+            XCTAssertEqual(last(none), x)
+        }
+        try run(try OptimizerRegistry.make("average:decay=0.8,inner=[sgd:lr=1]"), try OptimizerRegistry.make("sgd:lr=1"))
+    }
+
     /// Bad settings name the optimizer and key; an unknown inner optimizer names the nesting.
     func testBadSettingsAreErrors() {
         for (spec, needle) in [("hypergrad:per=layer", "'per'"), ("hypergrad:init_scale=500", "'init_scale'"),
                                ("plateau:factor=2", "'factor'"), ("plateau:monitor=test", "'monitor'"),
                                ("plateau:inner=[nope]", "key 'inner'"), ("hypergrad:inner=[adam:foo=1]", "key 'inner'"),
                                ("mechanic:num_betas=0", "'num_betas'"), ("mechanic:s_init=0", "'s_init'"),
-                               ("mechanic:weight_decay=-1", "'weight_decay'"), ("mechanic:inner=[nope]", "key 'inner'")] {
+                               ("mechanic:weight_decay=-1", "'weight_decay'"), ("mechanic:inner=[nope]", "key 'inner'"),
+                               ("average:decay=1", "'decay'"), ("average:start=-1", "'start'"), ("average:inner=[nope]", "key 'inner'")] {
             XCTAssertThrowsError(try OptimizerRegistry.make(spec), spec) { e in
                 XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)")
             }
