@@ -108,9 +108,10 @@ public enum InnerTraining {
             context.loss = loss
             optimizer.step(&parameters, gradient: &gradient, state: &state, context: context)
             if optimizer.usesValidationLoss {
-                // What the next step reads: a validation-batch loss at the parameters just reached.
-                let shown = optimizer.evaluationParameters(parameters, state: state)
-                context.validationLoss = task.batchLoss(shown, split: .validation, key: validationBatchKey(seed: seed, step: t))
+                // What the next step reads: a validation-batch loss at the parameters just reached (those the
+                // optimizer monitors: its evaluation parameters, or KeepBest's iterate).
+                let monitored = optimizer.monitoredParameters(parameters, state: state)
+                context.validationLoss = task.batchLoss(monitored, split: .validation, key: validationBatchKey(seed: seed, step: t))
             }
             onStep?(t + 1)
         }

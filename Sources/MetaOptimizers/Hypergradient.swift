@@ -131,6 +131,10 @@ public struct Hypergradient<Inner: Optimizer>: Optimizer {
         inner.evaluationParameters(parameters, state: state.inner)
     }
 
+    public func monitoredParameters(_ parameters: [Float], state: State) -> [Float] {
+        inner.monitoredParameters(parameters, state: state.inner)
+    }
+
     public var usesValidationLoss: Bool { inner.usesValidationLoss }
 }
 

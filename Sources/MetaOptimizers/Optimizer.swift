@@ -44,6 +44,11 @@ public protocol Optimizer: Sendable {
     /// its slow weights (the caller's parameters are its fast weights, where gradients are taken).
     func evaluationParameters(_ parameters: [Float], state: State) -> [Float]
 
+    /// The parameters whose validation loss the next step reads (`StepContext.validationLoss`). By default the
+    /// evaluation parameters; `KeepBest` returns its iterate, since what it evaluates is a stored copy whose
+    /// loss tells it nothing new.
+    func monitoredParameters(_ parameters: [Float], state: State) -> [Float]
+
     /// One step: `parameters += update(gradient)`; `gradient` is consumed. The default runs `update`
     /// and adds; an optimizer may apply itself in one fused pass (Adam does) as long as the result
     /// equals the default's to float rounding.
@@ -56,6 +61,7 @@ public protocol Optimizer: Sendable {
 
 extension Optimizer {
     public func evaluationParameters(_ parameters: [Float], state: State) -> [Float] { parameters }
+    public func monitoredParameters(_ parameters: [Float], state: State) -> [Float] { evaluationParameters(parameters, state: state) }
     public var usesValidationLoss: Bool { false }
 }
 
@@ -94,6 +100,10 @@ public struct Chain<First: Optimizer, Second: Optimizer>: Optimizer {
 
     public func evaluationParameters(_ parameters: [Float], state: State) -> [Float] {
         second.evaluationParameters(first.evaluationParameters(parameters, state: state.first), state: state.second)
+    }
+
+    public func monitoredParameters(_ parameters: [Float], state: State) -> [Float] {
+        second.monitoredParameters(first.monitoredParameters(parameters, state: state.first), state: state.second)
     }
 
     public var usesValidationLoss: Bool { first.usesValidationLoss || second.usesValidationLoss }

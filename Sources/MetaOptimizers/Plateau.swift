@@ -96,6 +96,10 @@ public struct Plateau<Inner: Optimizer>: Optimizer {
         inner.evaluationParameters(parameters, state: state.inner)
     }
 
+    public func monitoredParameters(_ parameters: [Float], state: State) -> [Float] {
+        inner.monitoredParameters(parameters, state: state.inner)
+    }
+
     public var usesValidationLoss: Bool { monitor == .validation || inner.usesValidationLoss }
 }
 

@@ -321,7 +321,9 @@ public final class MetaTrainer {
             let raw = task.batchLoss(evaluated, split: config.metaLossSplit, key: metaLossKey)
             if feedsValidation {
                 // The next step's validation feature: the meta-loss batch when it is a validation batch.
-                validationLoss = config.metaLossSplit == .validation ? raw : task.batchLoss(evaluated, split: .validation, key: metaLossKey)
+                let monitored = optimizer.monitoredParameters(parameters, state: optState)
+                validationLoss = config.metaLossSplit == .validation && monitored == evaluated
+                    ? raw : task.batchLoss(monitored, split: .validation, key: metaLossKey)
             }
             var normalized = normalizer(raw)
             if !(normalized <= cap) { normalized = cap }  // NaN fails every comparison

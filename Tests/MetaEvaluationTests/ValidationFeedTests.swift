@@ -63,4 +63,41 @@ final class ValidationFeedTests: XCTestCase {
             XCTAssertEqual(run.finalTest.loss, task.evaluate(reads ? finalParameters : plainFinal, split: .test).loss)
         }
     }
+
+    /// `keep_best` reports a stored copy of the weights, but the validation losses it is fed (and that the
+    /// optimizers inside it read) are the iterate's: the trajectory is the inner optimizer's own, and the
+    /// reported test loss is that of the iterate with the lowest smoothed validation loss.
+    func testKeepBestIsFedTheIteratesValidationLoss() throws {
+        let task = try TaskSpec.decode(Data(#"{"family": "mlp", "hidden": [8], "batchSize": 16, "dataset": {"kind": "blobs", "samples": 256, "heldout": 64}}"#.utf8), file: "test").makeTask()
+        let steps = 40, seed: UInt64 = 5
+        let inner = RecordingSGD(reads: true)
+        let wrapped = KeepBest(inner, smoothing: 0.5)
+        let plain = InnerTraining.run(inner, task: task, taskName: "mlp", optimizerName: "rec", steps: steps, seed: seed, evaluateEvery: 1)
+        let kept = InnerTraining.run(wrapped, task: task, taskName: "mlp", optimizerName: "kept", steps: steps, seed: seed, evaluateEvery: 1)
+        XCTAssertEqual(kept.curve.map(\.trainLoss).filter(\.isFinite), plain.curve.map(\.trainLoss).filter(\.isFinite))
+        // Replay: the iterates and the validation-batch losses measured after each step.
+        var p = task.initialParameters(key: InnerTraining.initKey(seed: seed))
+        var state = wrapped.initialState(parameters: p, layout: task.layout)
+        var g = [Float](repeating: 0, count: p.count)
+        var context = StepContext(step: 0, totalSteps: steps, layout: task.layout)
+        var average = 0.0, best = Double.infinity, bestAt = -1
+        var iterates: [[Float]] = []
+        for t in 0..<steps {
+            context.step = t
+            context.loss = task.lossAndGradient(p, gradient: &g, key: InnerTraining.batchKey(seed: seed, step: t))
+            wrapped.step(&p, gradient: &g, state: &state, context: context)
+            iterates.append(p)
+            let v = task.batchLoss(p, split: .validation, key: InnerTraining.validationBatchKey(seed: seed, step: t))
+            context.validationLoss = v
+            if t < steps - 1 {  // the last measured loss is never read by a step
+                average = 0.5 * average + 0.5 * Double(v)
+                let corrected = average / (1 - Foundation.pow(0.5, Double(t + 1)))
+                if corrected < best { best = corrected; bestAt = t }
+            }
+        }
+        let expected = bestAt == steps - 2 ? p : iterates[bestAt]
+        XCTAssertEqual(wrapped.evaluationParameters(p, state: state), expected)
+        XCTAssertEqual(kept.finalTest.loss, task.evaluate(expected, split: .test).loss)
+        XCTAssertLessThan(bestAt, steps - 2, "the run should have gone past its best validation loss for this test to bite")
+    }
 }

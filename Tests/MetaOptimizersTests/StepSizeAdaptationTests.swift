@@ -201,6 +201,50 @@ final class StepSizeAdaptationTests: XCTestCase {
         try run(try OptimizerRegistry.make("average:decay=0.8,inner=[sgd:lr=1]"), try OptimizerRegistry.make("sgd:lr=1"))
     }
 
+    /// `keep_best` leaves the trajectory alone and reports the iterate whose smoothed loss was lowest, worked
+    /// out by hand (smoothing 0.5, bias-corrected); while the latest average is the best it reports the
+    /// iterate itself, and the loss it asks to be fed is always the iterate's.
+    func testKeepBestReportsTheIterateWithTheLowestSmoothedLoss() throws {
+        let layout = ParameterLayout([("w", [2])])
+        let o = try OptimizerRegistry.make("keep_best:monitor=train,smoothing=0.5,inner=[sgd:lr=1]")
+        XCTAssertFalse(o.usesValidationLoss)
+        XCTAssertTrue(try OptimizerRegistry.make("keep_best:inner=[sgd]").usesValidationLoss)
+        let losses: [Float] = [4, 2, 1, 3, 6, 0.2]
+        func run<O: Optimizer>(_ o: O) throws {
+            var x: [Float] = [0, 0]
+            var state = o.initialState(parameters: x, layout: layout)
+            XCTAssertEqual(o.evaluationParameters(x, state: state), x)
+            var iterates: [[Float]] = []
+            var shown: [[Float]] = []
+            for (t, loss) in losses.enumerated() {
+                iterates.append(x)
+                var g: [Float] = [Float(t + 1), -1]
+                o.step(&x, gradient: &g, state: &state, context: StepContext(step: t, loss: loss, layout: layout))
+                shown.append(o.evaluationParameters(x, state: state))
+                XCTAssertEqual(o.monitoredParameters(x, state: state), x, "step \(t)")
+            }
+            // θ_t = −(1 + … + t) in the first coordinate, t in the second: the trajectory is plain SGD's.
+            XCTAssertEqual(x, [-21, 6])
+            // Debiased EMAs (d = 0.5): 4, 2.667, 1.714, 2.4, 4.258, 2.197 — lowest at the 3rd, and the 6th
+            // is not lower, so from step 4 on the kept iterate θ_2 (whose loss was the 3rd) is reported.
+            var average = 0.0
+            var expected: [[Float]] = []
+            var best = Double.infinity, kept: [Float] = []
+            for (t, loss) in losses.enumerated() {
+                average = 0.5 * average + 0.5 * Double(loss)
+                let corrected = average / (1 - Foundation.pow(0.5, Double(t + 1)))
+                let latestIsBest = corrected < best
+                if latestIsBest { best = corrected; kept = iterates[t] }
+                expected.append(latestIsBest ? (t + 1 < iterates.count ? iterates[t + 1] : x) : kept)
+            }
+            XCTAssertEqual(shown, expected)
+            XCTAssertEqual(shown.last, iterates[2])
+            let copy = try JSONDecoder().decode(O.State.self, from: try JSONEncoder().encode(state))
+            XCTAssertEqual(o.evaluationParameters(x, state: copy), iterates[2])
+        }
+        try run(o)
+    }
+
     /// Bad settings name the optimizer and key; an unknown inner optimizer names the nesting.
     func testBadSettingsAreErrors() {
         for (spec, needle) in [("hypergrad:per=layer", "'per'"), ("hypergrad:init_scale=500", "'init_scale'"),
@@ -208,7 +252,8 @@ final class StepSizeAdaptationTests: XCTestCase {
                                ("plateau:inner=[nope]", "key 'inner'"), ("hypergrad:inner=[adam:foo=1]", "key 'inner'"),
                                ("mechanic:num_betas=0", "'num_betas'"), ("mechanic:s_init=0", "'s_init'"),
                                ("mechanic:weight_decay=-1", "'weight_decay'"), ("mechanic:inner=[nope]", "key 'inner'"),
-                               ("average:decay=1", "'decay'"), ("average:start=-1", "'start'"), ("average:inner=[nope]", "key 'inner'")] {
+                               ("average:decay=1", "'decay'"), ("keep_best:smoothing=1", "'smoothing'"), ("keep_best:monitor=test", "'monitor'"),
+                               ("keep_best:start=-1", "'start'"), ("keep_best:inner=[nope]", "key 'inner'"), ("average:start=-1", "'start'"), ("average:inner=[nope]", "key 'inner'")] {
             XCTAssertThrowsError(try OptimizerRegistry.make(spec), spec) { e in
                 XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)")
             }
