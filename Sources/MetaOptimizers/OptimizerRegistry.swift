@@ -317,14 +317,16 @@ public enum OptimizerRegistry {
             let inner = try nested(s, "inner", default: "adam")
             return averaging(try wrapCommon(inner, settings: s), decay: decay, start: start)
         },
-        OptimizerEntry(name: "keep_best", summary: "early stopping with the best weights restored, around any optimizer: evaluate the iterate at which the smoothed (EMA) loss was lowest; the updates are inner(g)",
-                       keys: [("monitor", "validation"), ("smoothing", "0.9"), ("start", "0"), ("inner", "adam")],
+        OptimizerEntry(name: "keep_best", summary: "early stopping with the best weights restored, around any optimizer: evaluate the iterate at which the smoothed (EMA) loss was lowest (unless the latest is within tolerance of it); the updates are inner(g)",
+                       keys: [("monitor", "validation"), ("smoothing", "0.9"), ("start", "0"), ("tolerance", "0"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
             let monitor = PlateauMonitor(rawValue: try s.choice("monitor", default: "validation", from: PlateauMonitor.allCases.map(\.rawValue)))!
             let smoothing = try s.float("smoothing", default: 0.9, in: 0...0.9999)
             let start = try s.int("start", default: 0, in: 0...Int.max)
             let inner = try nested(s, "inner", default: "adam")
-            return keepBest(try wrapCommon(inner, settings: s), monitor: monitor, smoothing: Double(smoothing), start: start)
+            let tolerance = try s.float("tolerance", default: 0, in: 0...10)
+            return keepBest(try wrapCommon(inner, settings: s), monitor: monitor, smoothing: Double(smoothing), start: start,
+                            tolerance: Double(tolerance))
         },
         OptimizerEntry(name: "plateau", summary: "ReduceLROnPlateau around any optimizer: scale *= factor when the smoothed (EMA) loss has not improved for patience steps; u = scale*inner(g)",
                        keys: [("monitor", "validation"), ("factor", "0.5"), ("patience", "20"), ("threshold", "1e-3"), ("smoothing", "0.9"),

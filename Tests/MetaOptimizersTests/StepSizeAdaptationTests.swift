@@ -243,6 +243,22 @@ final class StepSizeAdaptationTests: XCTestCase {
             XCTAssertEqual(o.evaluationParameters(x, state: copy), iterates[2])
         }
         try run(o)
+        // With a tolerance the kept copy is reported only while the latest average is that far above the best:
+        // the last one, 2.197, is 28% above 1.714.
+        for (tolerance, keeps) in [(0.2, true), (0.3, false)] {
+            let t = try OptimizerRegistry.make("keep_best:monitor=train,smoothing=0.5,tolerance=\(tolerance),inner=[sgd:lr=1]")
+            func last<O: Optimizer>(_ o: O) -> Bool {
+                var x: [Float] = [0, 0], third: [Float] = []
+                var state = o.initialState(parameters: x, layout: layout)
+                for (k, loss) in losses.enumerated() {
+                    if k == 2 { third = x }
+                    var g: [Float] = [Float(k + 1), -1]
+                    o.step(&x, gradient: &g, state: &state, context: StepContext(step: k, loss: loss, layout: layout))
+                }
+                return o.evaluationParameters(x, state: state) == third
+            }
+            XCTAssertEqual(last(t), keeps, "tolerance \(tolerance)")
+        }
     }
 
     /// Bad settings name the optimizer and key; an unknown inner optimizer names the nesting.
