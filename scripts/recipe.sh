@@ -13,7 +13,9 @@
 #      steps): 1 seed for the screens, 3 seeds for the final two (≈ 20 min);
 #   retune — tried, not adopted: configs/recipe-retune.json fine-tunes lo:default 3,000 steps inside
 #      those settings (≈ 21 min), then the train-list check against lo:default (≈ 5 min);
-# Usage: bash scripts/recipe.sh [all|train|select|retune|evaluate|ablations]   (default: all; about 4 hours on 2 cores)
+#   select2 — the second selection (keep_best, kernel_init_scale; ≈ 75 min): what `learned` is now ($L1 is
+#      what `learned` was before it, and the reports of these runs name it `learned`);
+# Usage: bash scripts/recipe.sh [all|train|select|select2|retune|evaluate|ablations]   (default: all; about 4 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -41,6 +43,42 @@ if [[ $what == all || $what == select ]]; then
     H=beta=0.3,init_scale=0.5,max_scale=10
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-3 --optimizers \
         "plateau:rise=0.03,patience=10,inner=[hypergrad:$H,inner=[lo:default]];plateau:rise=0.03,factor=0.7,inner=[hypergrad:$H,inner=[lo:default]];$(w beta=0.3,init_scale=0.6,max_scale=10);$(w $H,min_scale=0.1);$(w $H 0.03 ,weight_decay=1e-3,decay=matrices);$(w $H 0.02)"
+fi
+
+if [[ $what == all || $what == select2 ]]; then
+    # The second selection (2026-12-07, third session): what `learned` is now. Family screens first (1 seed
+    # unless said), then the whole train list at 3 seeds. About 75 min on 2 cores.
+    P="plateau:rise=0.03,inner=[hypergrad:beta=0.3,max_scale=10"
+    L1="plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:default]]"   # `learned` until this selection
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-4 --optimizers \
+        "$L1;average:decay=0.8,inner=[$L1];average:decay=0.9,inner=[$L1];average:decay=0.95,inner=[$L1];lookahead:k=5,alpha=0.5,inner=[$L1];lookahead:k=10,alpha=0.5,inner=[$L1]"
+    "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-tuned --optimizers "$L1;adam-tuned;adafactor"
+    "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-scales --optimizers \
+        "$(for s in 0.25 0.5 1 2 4; do printf '%s' "plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:default,scale=$s]];"; done)lo:default"
+    "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-a --optimizers \
+        "$P,init_scale=0.125,inner=[lo:default]];$P,init_scale=0.25,inner=[lo:default]];plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=2.5,inner=[lo:default]];plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.25,max_scale=2.5,inner=[lo:default]];$P,init_scale=0.5,per=global,inner=[lo:default]];plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.125,max_scale=2.5,min_scale=0.0025,inner=[lo:default]]"
+    "$bin" compare --tasks train --family cnn --steps 300 --seeds 1 --out runs/train-cnn-a --optimizers \
+        "$P,init_scale=0.125,inner=[lo:default]];$P,init_scale=0.25,inner=[lo:default]];plateau:rise=0.03,inner=[hypergrad:beta=0.5,init_scale=0.125,max_scale=10,inner=[lo:default]]"
+    "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-b --optimizers \
+        "$P,init_scale=0.5,fan_in=64,fan_in_power=0.5,inner=[lo:default]];$P,init_scale=0.5,fan_in=64,fan_in_power=1,inner=[lo:default]];$P,init_scale=0.5,fan_in=256,fan_in_power=1,inner=[lo:default]]"
+    "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-c --optimizers \
+        "$(for w in 20 50 100; do printf '%s;' "$P,init_scale=0.5,inner=[lo:default,schedule=warmup,warmup=$w]]"; done)"
+    "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-d --optimizers \
+        "$(for c in recipe-15k recipe-wide recipe-long recipe-valid recipe-5k; do printf '%s;' "plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:Checkpoints/$c.safetensors]]"; done)"
+    "$bin" compare --tasks train --family cnn --steps 300 --seeds 1 --out runs/train-cnn-b --optimizers \
+        "$P,init_scale=0.125,kernel_init_scale=0.5,inner=[lo:default]];$P,init_scale=0.25,kernel_init_scale=0.5,inner=[lo:default]];$P,init_scale=0.125,kernel_init_scale=1,inner=[lo:default]]"
+    A="$P,init_scale=0.25,kernel_init_scale=0.5,inner=[lo:default]]"
+    B="$P,init_scale=0.125,kernel_init_scale=0.7,inner=[lo:default]]"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-final-2 --optimizers \
+        "$L1;$A;$P,init_scale=0.125,kernel_init_scale=1,inner=[lo:default]];$B"
+    "$bin" compare --tasks train --family mlp --steps 300 --seeds 3 --out runs/train-mlp-kb --optimizers \
+        "$L1;keep_best:inner=[$L1];keep_best:smoothing=0.95,inner=[$L1];keep_best:smoothing=0.8,inner=[$L1];keep_best:inner=[$A]"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-final-3 --optimizers \
+        "$L1;keep_best:inner=[$L1];keep_best:inner=[$A];keep_best:inner=[$B]"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-final-4 --optimizers \
+        "keep_best:tolerance=0.02,inner=[$A];keep_best:tolerance=0.05,inner=[$A]"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-final-5 --optimizers \
+        "keep_best:tolerance=0.1,inner=[$A];keep_best:tolerance=0.05,smoothing=0.95,inner=[$A];keep_best:tolerance=0.05,inner=[$L1]"
 fi
 
 if [[ $what == all || $what == retune ]]; then

@@ -145,8 +145,8 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         let explicit = LearnedOptimizerResolver.recommendedWrapper.replacingOccurrences(of: "[theta]", with: "[lo:\(path),scale=2]")
         let a = trajectory(try OptimizerFactory.make("learned:\(path),scale=2")), b = trajectory(try OptimizerFactory.make(explicit))
         XCTAssertEqual(a, b)
-        // The wrappers start at half the inner step (init_scale=0.5): 1 − 0.5·2·0.1·2.
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("learned:\(path),scale=2")), 1 - 0.5 * 2 * 0.1 * 2, accuracy: 1e-6)
+        // The wrappers start at a quarter of the inner step for dense tensors (init_scale=0.25): 1 − 0.25·2·0.1·2.
+        XCTAssertEqual(stepOnce(try OptimizerFactory.make("learned:\(path),scale=2")), 1 - 0.25 * 2 * 0.1 * 2, accuracy: 1e-6)
         XCTAssertNotEqual(a, trajectory(try OptimizerFactory.make("lo:\(path),scale=2")))
         XCTAssertNoThrow(try ComparedOptimizer.parseList("learned:\(path);adam").forEach { try $0.checkBuildable() })
 

@@ -87,6 +87,8 @@ final class OptimizesTests: XCTestCase {
         ("hypergrad:beta=0.05,inner=[adam:lr=0.05]", "hypergrad:beta=0.02,inner=[adam:lr=0.01]"),
         ("plateau:monitor=train,inner=[adam:lr=0.05]", "plateau:monitor=train,patience=50,inner=[adam:lr=0.02]"),
         ("mechanic:inner=[adam:lr=1]", "mechanic:inner=[adam:lr=1]"),
+        ("average:decay=0.9,inner=[adam:lr=0.05]", "average:decay=0.9,inner=[adam:lr=0.02]"),
+        ("keep_best:monitor=train,inner=[adam:lr=0.05]", "keep_best:monitor=train,inner=[adam:lr=0.02]"),
     ]
 
     func testTableCoversEveryOptimizer() {
