@@ -79,6 +79,8 @@ if [[ $what == all || $what == select2 ]]; then
         "keep_best:tolerance=0.02,inner=[$A];keep_best:tolerance=0.05,inner=[$A]"
     "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-final-5 --optimizers \
         "keep_best:tolerance=0.1,inner=[$A];keep_best:tolerance=0.05,smoothing=0.95,inner=[$A];keep_best:tolerance=0.05,inner=[$L1]"
+    # The chosen spec (`learned` now) against the first, side by side (Checkpoints/learned-select/final-2/).
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select2-final --optimizers "$L1;learned"
 fi
 
 if [[ $what == all || $what == retune ]]; then
@@ -99,11 +101,16 @@ if [[ $what == all || $what == evaluate ]]; then
     "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/default-heldout-1500 --optimizers "$S;momentum;adam;lion;adafactor"
     "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/default-beyond-300 \
         --optimizers "$S;lo:$d;adam;adam-tuned"
-    # `learned` (the shipped default inside the re-selected wrappers, see "select"): the README's current figures.
+    # The first `learned` (the shipped default inside the wrappers chosen by "select"; its reports name it `learned`).
     B='plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:default]]'
-    "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned-heldout-300 --optimizers "learned;$B;lo:default;$baselines"
-    "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned-beyond-300 --optimizers "learned;$B;adam;adam-tuned"
-    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned-heldout-1500 --optimizers "learned;adam;adafactor"
+    L1='plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:default]]'
+    "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned-heldout-300 --optimizers "$L1;$B;lo:default;$baselines"
+    "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned-beyond-300 --optimizers "$L1;$B;adam;adam-tuned"
+    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned-heldout-1500 --optimizers "$L1;adam;adafactor"
+    # `learned` now (the second selection, "select2"): the README's current figures.
+    "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned2-heldout-300 --optimizers "learned;$L1;lo:default;$baselines"
+    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned2-heldout-1500 --optimizers "learned;adam;adafactor"
+    "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned2-beyond-300 --optimizers "learned;$L1;adam;adam-tuned"
 fi
 
 if [[ $what == all || $what == ablations ]]; then
