@@ -81,6 +81,10 @@ if [[ $what == all || $what == select2 ]]; then
         "keep_best:tolerance=0.1,inner=[$A];keep_best:tolerance=0.05,smoothing=0.95,inner=[$A];keep_best:tolerance=0.05,inner=[$L1]"
     # The chosen spec (`learned` now) against the first, side by side (Checkpoints/learned-select/final-2/).
     "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select2-final --optimizers "$L1;learned"
+    # A screen around the chosen spec, after the choice (1 seed; Checkpoints/learned-select/screen-5/).
+    K(){ echo "keep_best:tolerance=$1,smoothing=$2,inner=[plateau:rise=$3,inner=[hypergrad:beta=$4,init_scale=$5,kernel_init_scale=$6,max_scale=10,inner=[lo:default${7:-}]]]"; }
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-5 --optimizers \
+        "learned;$(K 0.05 0.95 0.03 0.2 0.25 0.5);$(K 0.05 0.95 0.03 0.4 0.25 0.5);$(K 0.03 0.95 0.03 0.3 0.25 0.5);$(K 0.05 0.97 0.03 0.3 0.25 0.5);$(K 0.05 0.95 0.03 0.3 0.3 0.5);$(K 0.05 0.95 0.03 0.3 0.2 0.5);$(K 0.05 0.95 0.03 0.3 0.25 0.5 ,scale=0.8);$(K 0.05 0.95 0.05 0.3 0.25 0.5)"
 fi
 
 if [[ $what == all || $what == retune ]]; then
