@@ -85,6 +85,12 @@ if [[ $what == all || $what == select2 ]]; then
     K(){ echo "keep_best:tolerance=$1,smoothing=$2,inner=[plateau:rise=$3,inner=[hypergrad:beta=$4,init_scale=$5,kernel_init_scale=$6,max_scale=10,inner=[lo:default${7:-}]]]"; }
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-5 --optimizers \
         "learned;$(K 0.05 0.95 0.03 0.2 0.25 0.5);$(K 0.05 0.95 0.03 0.4 0.25 0.5);$(K 0.03 0.95 0.03 0.3 0.25 0.5);$(K 0.05 0.97 0.03 0.3 0.25 0.5);$(K 0.05 0.95 0.03 0.3 0.3 0.5);$(K 0.05 0.95 0.03 0.3 0.2 0.5);$(K 0.05 0.95 0.03 0.3 0.25 0.5 ,scale=0.8);$(K 0.05 0.95 0.05 0.3 0.25 0.5)"
+    # adam-tuned on the whole train list (seed 0; Checkpoints/learned-select/train-adam-tuned/) and a screen of
+    # plateau settings inside `learned` on the train MLPs (Checkpoints/learned-select/screen-6-mlp-plateau/).
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/train-adam-tuned --optimizers adam-tuned
+    Q(){ echo "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:$1,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[lo:default]]]"; }
+    "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-plateau --optimizers \
+        "learned;$(Q rise=0);$(Q rise=0,patience=50);$(Q rise=0.01);$(Q rise=0.03,factor=0.3);$(Q rise=0.03,smoothing=0.95)"
 fi
 
 if [[ $what == all || $what == retune ]]; then
