@@ -91,6 +91,9 @@ if [[ $what == all || $what == select2 ]]; then
     Q(){ echo "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:$1,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[lo:default]]]"; }
     "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-plateau --optimizers \
         "learned;$(Q rise=0);$(Q rise=0,patience=50);$(Q rise=0.01);$(Q rise=0.03,factor=0.3);$(Q rise=0.03,smoothing=0.95)"
+    # The other shipped checkpoints inside the same wrappers (1 seed; Checkpoints/learned-select/screen-7/).
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-7 --optimizers \
+        "learned;learned:Checkpoints/recipe-wide.safetensors;learned:Checkpoints/recipe-15k.safetensors"
 fi
 
 if [[ $what == all || $what == retune ]]; then
