@@ -94,6 +94,11 @@ if [[ $what == all || $what == select2 ]]; then
     # The other shipped checkpoints inside the same wrappers (1 seed; Checkpoints/learned-select/screen-7/).
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-7 --optimizers \
         "learned;learned:Checkpoints/recipe-wide.safetensors;learned:Checkpoints/recipe-15k.safetensors"
+    # Tried, not adopted: fine-tune lo:default 2,000 outer steps on the MLP family inside the new wrappers
+    # (≈ 23 min), then the train-list check (1 seed; Checkpoints/learned-select/retune-mlp/).
+    "$bin" train --config configs/recipe-retune-mlp.json --out runs/ft-mlp
+    "$bin" report runs/ft-mlp
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-ft-mlp --optimizers "learned:runs/ft-mlp/final.safetensors"
 fi
 
 if [[ $what == all || $what == retune ]]; then
