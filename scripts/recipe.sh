@@ -131,6 +131,8 @@ if [[ $what == all || $what == evaluate ]]; then
     "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned2-beyond-300 --optimizers "learned;$L1;adam;adam-tuned"
     # The same at 6 seeds (0–5, so 0–2 repeat), run after the 3-seed figures, to see how much of the gap is noise.
     "$bin" compare --tasks heldout --steps 300 --seeds 6 --out runs/learned2-heldout-300-6seeds --optimizers "learned;$L1;adam;adam-tuned"
+    # 5× the horizon against every baseline, adam-tuned's sweep included (≈ 38 min).
+    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned2-heldout-1500-all --optimizers "learned;$baselines"
 fi
 
 if [[ $what == all || $what == ablations ]]; then
