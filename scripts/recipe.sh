@@ -15,7 +15,7 @@
 #      those settings (≈ 21 min), then the train-list check against lo:default (≈ 5 min);
 #   select2 — the second selection (keep_best, kernel_init_scale; ≈ 75 min): what `learned` is now ($L1 is
 #      what `learned` was before it, and the reports of these runs name it `learned`);
-# Usage: bash scripts/recipe.sh [all|train|select|select2|retune|evaluate|ablations]   (default: all; about 4 hours on 2 cores)
+# Usage: bash scripts/recipe.sh [all|train|select|select2|retune|evaluate|ablations]   (default: all; about 6 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
