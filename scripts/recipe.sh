@@ -22,6 +22,7 @@ what="${1:-all}"
 swift build -c release --product metatrain >/dev/null
 bin=.build/release/metatrain
 baselines='momentum;adam;adam-tuned;lion;adafactor'
+L1='plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:default]]'   # the first `learned`
 
 if [[ $what == all || $what == train ]]; then
     "$bin" train --config configs/recipe-15k.json --out runs/recipe-15k
@@ -49,7 +50,6 @@ if [[ $what == all || $what == select2 ]]; then
     # The second selection (2026-12-07, third session): what `learned` is now. Family screens first (1 seed
     # unless said), then the whole train list at 3 seeds. About 75 min on 2 cores.
     P="plateau:rise=0.03,inner=[hypergrad:beta=0.3,max_scale=10"
-    L1="plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:default]]"   # `learned` until this selection
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-4 --optimizers \
         "$L1;average:decay=0.8,inner=[$L1];average:decay=0.9,inner=[$L1];average:decay=0.95,inner=[$L1];lookahead:k=5,alpha=0.5,inner=[$L1];lookahead:k=10,alpha=0.5,inner=[$L1]"
     "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-tuned --optimizers "$L1;adam-tuned;adafactor"
@@ -82,13 +82,14 @@ if [[ $what == all || $what == select2 ]]; then
     # The chosen spec (`learned` now) against the first, side by side (Checkpoints/learned-select/final-2/).
     "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select2-final --optimizers "$L1;learned"
     # A screen around the chosen spec, after the choice (1 seed; Checkpoints/learned-select/screen-5/).
-    K(){ echo "keep_best:tolerance=$1,smoothing=$2,inner=[plateau:rise=$3,inner=[hypergrad:beta=$4,init_scale=$5,kernel_init_scale=$6,max_scale=10,inner=[lo:default${7:-}]]]"; }
+    # K TOLERANCE SMOOTHING PLATEAU-SETTINGS BETA INIT KERNEL-INIT [,LO-KEYS]: `learned`'s shape, spelled out.
+    K(){ echo "keep_best:tolerance=$1,smoothing=$2,inner=[plateau:$3,inner=[hypergrad:beta=$4,init_scale=$5,kernel_init_scale=$6,max_scale=10,inner=[lo:default${7:-}]]]"; }
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-5 --optimizers \
-        "learned;$(K 0.05 0.95 0.03 0.2 0.25 0.5);$(K 0.05 0.95 0.03 0.4 0.25 0.5);$(K 0.03 0.95 0.03 0.3 0.25 0.5);$(K 0.05 0.97 0.03 0.3 0.25 0.5);$(K 0.05 0.95 0.03 0.3 0.3 0.5);$(K 0.05 0.95 0.03 0.3 0.2 0.5);$(K 0.05 0.95 0.03 0.3 0.25 0.5 ,scale=0.8);$(K 0.05 0.95 0.05 0.3 0.25 0.5)"
+        "learned;$(K 0.05 0.95 rise=0.03 0.2 0.25 0.5);$(K 0.05 0.95 rise=0.03 0.4 0.25 0.5);$(K 0.03 0.95 rise=0.03 0.3 0.25 0.5);$(K 0.05 0.97 rise=0.03 0.3 0.25 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.3 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.2 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.25 0.5 ,scale=0.8);$(K 0.05 0.95 rise=0.05 0.3 0.25 0.5)"
     # adam-tuned on the whole train list (seed 0; Checkpoints/learned-select/train-adam-tuned/) and a screen of
     # plateau settings inside `learned` on the train MLPs (Checkpoints/learned-select/screen-6-mlp-plateau/).
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/train-adam-tuned --optimizers adam-tuned
-    Q(){ echo "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:$1,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[lo:default]]]"; }
+    Q(){ K 0.05 0.95 "$1" 0.3 0.25 0.5; }
     "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-plateau --optimizers \
         "learned;$(Q rise=0);$(Q rise=0,patience=50);$(Q rise=0.01);$(Q rise=0.03,factor=0.3);$(Q rise=0.03,smoothing=0.95)"
     # The other shipped checkpoints inside the same wrappers (1 seed; Checkpoints/learned-select/screen-7/).
@@ -121,7 +122,6 @@ if [[ $what == all || $what == evaluate ]]; then
         --optimizers "$S;lo:$d;adam;adam-tuned"
     # The first `learned` (the shipped default inside the wrappers chosen by "select"; its reports name it `learned`).
     B='plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:default]]'
-    L1='plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:default]]'
     "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned-heldout-300 --optimizers "$L1;$B;lo:default;$baselines"
     "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned-beyond-300 --optimizers "$L1;$B;adam;adam-tuned"
     "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned-heldout-1500 --optimizers "$L1;adam;adafactor"

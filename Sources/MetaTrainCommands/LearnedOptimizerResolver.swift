@@ -17,7 +17,7 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
     /// The spec name of a checkpoint inside the recommended wrappers: `learned` = `learned:default`.
     public static let recommendedName = "learned"
     /// The wrappers `learned:PATH,…` puts around `lo:PATH,…` (`theta` stands for it), chosen on the train
-    /// list for the shipped default (README, "The recommended spec").
+    /// list for the shipped default (README, "The recommended spec, selected a second time").
     public static let recommendedWrapper =
         "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[theta]]]"
     /// The checkpoint `lo:default` names, relative to the package root.
