@@ -11,11 +11,13 @@
 #      times its update (lo_step_ms).
 #   select — the use-time wrapper settings of `learned`, chosen on the whole train list (240 tasks, 300
 #      steps): 1 seed for the screens, 3 seeds for the final two (≈ 20 min);
+#   tune — fine-tunes lo:default on the MLP and CNN families inside those wrappers, mean and ramp meta-loss,
+#      and checks both on the train list (≈ 55 min);
 #   retune — tried, not adopted: configs/recipe-retune.json fine-tunes lo:default 3,000 steps inside
 #      those settings (≈ 21 min), then the train-list check against lo:default (≈ 5 min);
 #   select2 — the second selection (keep_best, kernel_init_scale; ≈ 75 min): what `learned` is now ($L1 is
 #      what `learned` was before it, and the reports of these runs name it `learned`);
-# Usage: bash scripts/recipe.sh [all|train|select|select2|retune|evaluate|ablations]   (default: all; about 6 hours on 2 cores)
+# Usage: bash scripts/recipe.sh [all|train|select|select2|tune|retune|evaluate|ablations]   (default: all; about 6 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -100,6 +102,20 @@ if [[ $what == all || $what == select2 ]]; then
     "$bin" train --config configs/recipe-retune-mlp.json --out runs/ft-mlp
     "$bin" report runs/ft-mlp
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-ft-mlp --optimizers "learned:runs/ft-mlp/final.safetensors"
+fi
+
+if [[ $what == all || $what == tune ]]; then
+    # Fourth session: fine-tune lo:default on the MLP and CNN families only, inside `learned`'s step-size
+    # wrappers, with the meta-loss on validation batches, the plain mean over the episode and the ramp that
+    # leans on its end (2,000 outer steps each, 1 thread each, run side by side: ≈ 45 min), then both inside
+    # `learned`'s wrappers against `learned` on the whole train list, 3 seeds (≈ 8 min).
+    "$bin" train --config configs/recipe-tune-nets.json --out runs/recipe-tune-nets --threads 1 &
+    "$bin" train --config configs/recipe-tune-nets-ramp.json --out runs/recipe-tune-nets-ramp --threads 1 &
+    wait
+    "$bin" report runs/recipe-tune-nets
+    "$bin" report runs/recipe-tune-nets-ramp
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-tune-nets --optimizers \
+        "learned;learned:runs/recipe-tune-nets/final.safetensors;learned:runs/recipe-tune-nets-ramp/final.safetensors"
 fi
 
 if [[ $what == all || $what == retune ]]; then
