@@ -328,6 +328,17 @@ public enum OptimizerRegistry {
             return keepBest(try wrapCommon(inner, settings: s), monitor: monitor, smoothing: Double(smoothing), start: start,
                             tolerance: Double(tolerance))
         },
+        OptimizerEntry(name: "gap_decay", summary: "weight decay gated by the generalization gap, around any optimizer: u = inner(g) - weight_decay*clamp(r/gap, 0, 1)*p, r = (V - T)/|V| of the smoothed validation and training losses",
+                       keys: [("weight_decay", "3e-3"), ("gap", "0.2"), ("smoothing", "0.95"), ("decay", "matrices"), ("inner", "adam")],
+                       handlesCommonKeys: true) { s in
+            let decay = try s.float("weight_decay", default: 3e-3, in: 0...1)
+            let gap = try s.float("gap", default: 0.2, in: 1e-6...100)
+            let smoothing = try s.float("smoothing", default: 0.95, in: 0...0.9999)
+            let mask = try s.choice("decay", default: "matrices", from: ["all", "matrices", "dense"])
+            let inner = try nested(s, "inner", default: "adam")
+            return gapDecay(try wrapCommon(inner, settings: s), weightDecay: decay, fullGap: Double(gap), smoothing: Double(smoothing),
+                            matricesOnly: mask != "all", maximumRank: mask == "dense" ? 2 : nil)
+        },
         OptimizerEntry(name: "plateau", summary: "ReduceLROnPlateau around any optimizer: scale *= factor when the smoothed (EMA) loss has not improved for patience steps; u = scale*inner(g)",
                        keys: [("monitor", "validation"), ("factor", "0.5"), ("patience", "20"), ("threshold", "1e-3"), ("smoothing", "0.9"),
                               ("rise", "0"), ("min_scale", "1e-3"), ("inner", "adam")],

@@ -28,15 +28,20 @@ public struct ScaleByLearningRate: Optimizer {
 /// `u ← u + λ·p`: decoupled weight decay (Loshchilov & Hutter 2019, arXiv 1711.05101; optax's
 /// `add_decayed_weights`), placed before the learning rate so that the step is −lr·(u + λ·p).
 /// With `matricesOnly`, only tensors of rank ≥ 2 decay (weights, kernels; not biases, vectors or
-/// scalars), as an optax mask `lambda p: p.ndim > 1` does; a context whose layout does not cover the
-/// parameters has no ranks to go by, and then every element decays.
+/// scalars), as an optax mask `lambda p: p.ndim > 1` does; with `maximumRank` too, only tensors of rank
+/// 2…maximumRank (2: the dense layers' weight matrices, not convolution kernels — a parameter group of
+/// their own, as PyTorch users give one a weight decay of its own). A context whose layout does not cover
+/// the parameters has no ranks to go by, and then every element decays.
 public struct AddDecayedWeights: Optimizer {
     public var weightDecay: Float
     public var matricesOnly: Bool
+    /// With `matricesOnly`, the highest rank that decays (nil: every rank ≥ 2).
+    public var maximumRank: Int?
 
-    public init(_ weightDecay: Float, matricesOnly: Bool = false) {
+    public init(_ weightDecay: Float, matricesOnly: Bool = false, maximumRank: Int? = nil) {
         self.weightDecay = weightDecay
         self.matricesOnly = matricesOnly
+        self.maximumRank = maximumRank
     }
 
     public func initialState(parameters: [Float], layout: ParameterLayout) -> EmptyState { EmptyState() }
@@ -52,7 +57,7 @@ public struct AddDecayedWeights: Optimizer {
                     mt_opt_scale_add(u.count, u.baseAddress!, p.baseAddress!, 1, weightDecay)
                     return
                 }
-                for tensor in layout.tensors where tensor.shape.count >= 2 {
+                for tensor in layout.tensors where tensor.shape.count >= 2 && tensor.shape.count <= (maximumRank ?? Int.max) {
                     mt_opt_scale_add(tensor.count, u.baseAddress! + tensor.offset, p.baseAddress! + tensor.offset, 1, weightDecay)
                 }
             }

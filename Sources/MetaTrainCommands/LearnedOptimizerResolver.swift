@@ -17,9 +17,9 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
     /// The spec name of a checkpoint inside the recommended wrappers: `learned` = `learned:default`.
     public static let recommendedName = "learned"
     /// The wrappers `learned:PATH,…` puts around `lo:PATH,…` (`theta` stands for it), chosen on the train
-    /// list for the shipped default (README, "The recommended spec, selected a second time").
+    /// list for the shipped default (README, "The recommended spec, selected a third time").
     public static let recommendedWrapper =
-        "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[theta]]]"
+        "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[gap_decay:weight_decay=1e-2,gap=0.4,inner=[theta]]]]"
     /// The checkpoint `lo:default` names, relative to the package root.
     public static let defaultCheckpoint = "Checkpoints/default.safetensors"
 
@@ -47,7 +47,8 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
     /// Keys a `lo:` spec accepts besides its path: `scale` multiplies every update the learned
     /// optimizer proposes (optax's `chain(lopt, scale(s))`); `weight_decay` λ subtracts λ·p from
     /// every update after that (decoupled weight decay: p ← p + s·u − λ·p), on every tensor or, with
-    /// `decay=matrices`, only on tensors of rank ≥ 2; the common keys (clipping, schedules) work as
+    /// `decay=matrices`, only on tensors of rank ≥ 2, with `decay=dense` only on rank-2 ones (dense weight
+    /// matrices, not convolution kernels); the common keys (clipping, schedules) work as
     /// for the hand-designed optimizers.
     public static let keys = [OptimizerSpec.positionalKey, "scale", "weight_decay", "decay"] + OptimizerRegistry.commonKeys
 
@@ -62,9 +63,11 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
         }
         if scale != 1 { optimizer = chain(optimizer, ScaleByLearningRate(scale, flipSign: false)) }
         let weightDecay = try settings.float("weight_decay", default: 0, in: 0...1)
-        let matricesOnly = try settings.choice("decay", default: "all", from: ["all", "matrices"]) == "matrices"
+        let mask = try settings.choice("decay", default: "all", from: ["all", "matrices", "dense"])
         if settings.spec["decay"] != nil && weightDecay == 0 { throw SpecError("optimizer 'lo', key 'decay'", "needs weight_decay > 0") }
-        if weightDecay > 0 { optimizer = chain(optimizer, AddDecayedWeights(-weightDecay, matricesOnly: matricesOnly)) }
+        if weightDecay > 0 {
+            optimizer = chain(optimizer, AddDecayedWeights(-weightDecay, matricesOnly: mask != "all", maximumRank: mask == "dense" ? 2 : nil))
+        }
         return try OptimizerRegistry.wrapCommon(optimizer, settings: settings)
     }
 

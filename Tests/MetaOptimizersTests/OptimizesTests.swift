@@ -89,6 +89,7 @@ final class OptimizesTests: XCTestCase {
         ("mechanic:inner=[adam:lr=1]", "mechanic:inner=[adam:lr=1]"),
         ("average:decay=0.9,inner=[adam:lr=0.05]", "average:decay=0.9,inner=[adam:lr=0.02]"),
         ("keep_best:monitor=train,inner=[adam:lr=0.05]", "keep_best:monitor=train,inner=[adam:lr=0.02]"),
+        ("gap_decay:inner=[adam:lr=0.05]", "gap_decay:inner=[adam:lr=0.02]"),
     ]
 
     func testTableCoversEveryOptimizer() {

@@ -261,6 +261,58 @@ final class StepSizeAdaptationTests: XCTestCase {
         }
     }
 
+    /// `gap_decay` decays the weight matrices by λ·clamp(r/gap, 0, 1) with r = (V − T)/|V| of the
+    /// debiased moving averages of the validation and training losses, worked out by hand (smoothing 0.5):
+    /// nothing while validation is at or below training, the full λ once the gap reaches `gap`, and the
+    /// gate held when a step brings no validation loss.
+    func testGapDecayFollowsTheGeneralizationGap() throws {
+        let layout = ParameterLayout([("w", [2, 2]), ("b", [2]), ("k", [1, 1, 1, 2])])
+        let x: [Float] = [1, -2, 3, 4, 5, 6, 7, -8]
+        let g: [Float] = [0.5, 0.5, 0.5, 0.5, 1, 1, 1, 1]
+        let train: [Float] = [2, 2, 1, 1, 1]
+        let validation: [Float?] = [1, 2, 2, nil, 3]
+        func gates() -> [Double] {
+            var t = 0.0, v = 0.0, n = 0, gate = 0.0, result: [Double] = []
+            for (k, value) in validation.enumerated() {
+                if let value {
+                    n += 1
+                    t = 0.5 * t + 0.5 * Double(train[k]); v = 0.5 * v + 0.5 * Double(value)
+                    let c = 1 - Foundation.pow(0.5, Double(n))
+                    gate = min(max(((v / c) - (t / c)) / abs(v / c) / 0.25, 0), 1)
+                }
+                result.append(gate)
+            }
+            return result
+        }
+        let expected = gates()
+        // By hand: the debiased averages (T, V) are (2, 1), (2, 5/3), (10/7, 13/7), held, (6/5, 37/15), so
+        // r = −1, −1/5, 3/13 (12/13 of the full decay at gap 0.25), held, 19/37 (full).
+        for (a, b) in zip(expected, [0, 0, 12.0 / 13, 12.0 / 13, 1]) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        for (mask, decays) in [("matrices", [true, true, true, true, false, false, true, true]),
+                               ("dense", [true, true, true, true, false, false, false, false]),
+                               ("all", [Bool](repeating: true, count: 8))] {
+            let o = try OptimizerRegistry.make("gap_decay:weight_decay=0.1,gap=0.25,smoothing=0.5,decay=\(mask),inner=[sgd:lr=1]")
+            XCTAssertTrue(o.usesValidationLoss)
+            func run<O: Optimizer>(_ o: O) throws {
+                var state = o.initialState(parameters: x, layout: layout)
+                for (k, gate) in expected.enumerated() {
+                    var u = g
+                    o.update(&u, state: &state, parameters: x, context: StepContext(step: k, loss: train[k], validationLoss: validation[k], layout: layout))
+                    for i in x.indices {
+                        let want = -g[i] - (decays[i] ? Float(0.1 * gate) * x[i] : 0)
+                        XCTAssertEqual(u[i], want, accuracy: 1e-6, "\(mask), step \(k), element \(i)")
+                    }
+                }
+                var copy = try JSONDecoder().decode(O.State.self, from: try JSONEncoder().encode(state))
+                var a = g, b = g
+                o.update(&a, state: &state, parameters: x, context: StepContext(step: 5, loss: 1, validationLoss: 1, layout: layout))
+                o.update(&b, state: &copy, parameters: x, context: StepContext(step: 5, loss: 1, validationLoss: 1, layout: layout))
+                XCTAssertEqual(a, b)
+            }
+            try run(o)
+        }
+    }
+
     /// Bad settings name the optimizer and key; an unknown inner optimizer names the nesting.
     func testBadSettingsAreErrors() {
         for (spec, needle) in [("hypergrad:per=layer", "'per'"), ("hypergrad:init_scale=500", "'init_scale'"),
@@ -269,7 +321,9 @@ final class StepSizeAdaptationTests: XCTestCase {
                                ("mechanic:num_betas=0", "'num_betas'"), ("mechanic:s_init=0", "'s_init'"),
                                ("mechanic:weight_decay=-1", "'weight_decay'"), ("mechanic:inner=[nope]", "key 'inner'"),
                                ("average:decay=1", "'decay'"), ("keep_best:smoothing=1", "'smoothing'"), ("keep_best:monitor=test", "'monitor'"),
-                               ("keep_best:start=-1", "'start'"), ("keep_best:inner=[nope]", "key 'inner'"), ("average:start=-1", "'start'"), ("average:inner=[nope]", "key 'inner'")] {
+                               ("keep_best:start=-1", "'start'"), ("keep_best:inner=[nope]", "key 'inner'"), ("average:start=-1", "'start'"), ("average:inner=[nope]", "key 'inner'"),
+                               ("gap_decay:gap=0", "'gap'"), ("gap_decay:weight_decay=2", "'weight_decay'"), ("gap_decay:decay=rows", "'decay'"),
+                               ("gap_decay:smoothing=1", "'smoothing'"), ("gap_decay:inner=[nope]", "key 'inner'")] {
             XCTAssertThrowsError(try OptimizerRegistry.make(spec), spec) { e in
                 XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)")
             }
