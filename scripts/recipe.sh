@@ -13,11 +13,13 @@
 #      steps): 1 seed for the screens, 3 seeds for the final two (≈ 20 min);
 #   tune — fine-tunes lo:default on the MLP and CNN families inside those wrappers, mean and ramp meta-loss,
 #      and checks both on the train list (≈ 55 min);
+#   select3 — the third selection (gap_decay: weight decay gated by the generalization gap; ≈ 25 min):
+#      what `learned` is now ($L2 is what it was before);
 #   retune — tried, not adopted: configs/recipe-retune.json fine-tunes lo:default 3,000 steps inside
 #      those settings (≈ 21 min), then the train-list check against lo:default (≈ 5 min);
 #   select2 — the second selection (keep_best, kernel_init_scale; ≈ 75 min): what `learned` is now ($L1 is
 #      what `learned` was before it, and the reports of these runs name it `learned`);
-# Usage: bash scripts/recipe.sh [all|train|select|select2|tune|retune|evaluate|ablations]   (default: all; about 6 hours on 2 cores)
+# Usage: bash scripts/recipe.sh [all|train|select|select2|select3|tune|retune|evaluate|ablations]   (default: all; about 6 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -25,6 +27,7 @@ swift build -c release --product metatrain >/dev/null
 bin=.build/release/metatrain
 baselines='momentum;adam;adam-tuned;lion;adafactor'
 L1='plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:default]]'   # the first `learned`
+L2="keep_best:tolerance=0.05,smoothing=0.95,inner=[$L1]"; L2=${L2/init_scale=0.5,/init_scale=0.25,kernel_init_scale=0.5,}   # the second
 
 if [[ $what == all || $what == train ]]; then
     "$bin" train --config configs/recipe-15k.json --out runs/recipe-15k
@@ -49,7 +52,7 @@ if [[ $what == all || $what == select ]]; then
 fi
 
 if [[ $what == all || $what == select2 ]]; then
-    # The second selection (2026-12-07, third session): what `learned` is now. Family screens first (1 seed
+    # The second selection (2026-12-07, third session): what `learned` was until select3 ($L2). Family screens first (1 seed
     # unless said), then the whole train list at 3 seeds. About 75 min on 2 cores.
     P="plateau:rise=0.03,inner=[hypergrad:beta=0.3,max_scale=10"
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-4 --optimizers \
@@ -81,41 +84,58 @@ if [[ $what == all || $what == select2 ]]; then
         "keep_best:tolerance=0.02,inner=[$A];keep_best:tolerance=0.05,inner=[$A]"
     "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-final-5 --optimizers \
         "keep_best:tolerance=0.1,inner=[$A];keep_best:tolerance=0.05,smoothing=0.95,inner=[$A];keep_best:tolerance=0.05,inner=[$L1]"
-    # The chosen spec (`learned` now) against the first, side by side (Checkpoints/learned-select/final-2/).
-    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select2-final --optimizers "$L1;learned"
+    # The chosen spec ($L2, `learned` then) against the first, side by side (Checkpoints/learned-select/final-2/).
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select2-final --optimizers "$L1;$L2"
     # A screen around the chosen spec, after the choice (1 seed; Checkpoints/learned-select/screen-5/).
     # K TOLERANCE SMOOTHING PLATEAU-SETTINGS BETA INIT KERNEL-INIT [,LO-KEYS]: `learned`'s shape, spelled out.
     K(){ echo "keep_best:tolerance=$1,smoothing=$2,inner=[plateau:$3,inner=[hypergrad:beta=$4,init_scale=$5,kernel_init_scale=$6,max_scale=10,inner=[lo:default${7:-}]]]"; }
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-5 --optimizers \
-        "learned;$(K 0.05 0.95 rise=0.03 0.2 0.25 0.5);$(K 0.05 0.95 rise=0.03 0.4 0.25 0.5);$(K 0.03 0.95 rise=0.03 0.3 0.25 0.5);$(K 0.05 0.97 rise=0.03 0.3 0.25 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.3 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.2 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.25 0.5 ,scale=0.8);$(K 0.05 0.95 rise=0.05 0.3 0.25 0.5)"
+        "$L2;$(K 0.05 0.95 rise=0.03 0.2 0.25 0.5);$(K 0.05 0.95 rise=0.03 0.4 0.25 0.5);$(K 0.03 0.95 rise=0.03 0.3 0.25 0.5);$(K 0.05 0.97 rise=0.03 0.3 0.25 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.3 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.2 0.5);$(K 0.05 0.95 rise=0.03 0.3 0.25 0.5 ,scale=0.8);$(K 0.05 0.95 rise=0.05 0.3 0.25 0.5)"
     # adam-tuned on the whole train list (seed 0; Checkpoints/learned-select/train-adam-tuned/) and a screen of
     # plateau settings inside `learned` on the train MLPs (Checkpoints/learned-select/screen-6-mlp-plateau/).
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/train-adam-tuned --optimizers adam-tuned
     Q(){ K 0.05 0.95 "$1" 0.3 0.25 0.5; }
     "$bin" compare --tasks train --family mlp --steps 300 --seeds 1 --out runs/train-mlp-plateau --optimizers \
-        "learned;$(Q rise=0);$(Q rise=0,patience=50);$(Q rise=0.01);$(Q rise=0.03,factor=0.3);$(Q rise=0.03,smoothing=0.95)"
+        "$L2;$(Q rise=0);$(Q rise=0,patience=50);$(Q rise=0.01);$(Q rise=0.03,factor=0.3);$(Q rise=0.03,smoothing=0.95)"
     # The other shipped checkpoints inside the same wrappers (1 seed; Checkpoints/learned-select/screen-7/).
     "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-screen-7 --optimizers \
-        "learned;learned:Checkpoints/recipe-wide.safetensors;learned:Checkpoints/recipe-15k.safetensors"
+        "$L2;${L2/lo:default/lo:Checkpoints/recipe-wide.safetensors};${L2/lo:default/lo:Checkpoints/recipe-15k.safetensors}"
     # Tried, not adopted: fine-tune lo:default 2,000 outer steps on the MLP family inside the new wrappers
     # (≈ 23 min), then the train-list check (1 seed; Checkpoints/learned-select/retune-mlp/).
     "$bin" train --config configs/recipe-retune-mlp.json --out runs/ft-mlp
     "$bin" report runs/ft-mlp
-    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-ft-mlp --optimizers "learned:runs/ft-mlp/final.safetensors"
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/select-ft-mlp --optimizers "${L2/lo:default/lo:runs/ft-mlp/final.safetensors}"
 fi
 
 if [[ $what == all || $what == tune ]]; then
     # Fourth session: fine-tune lo:default on the MLP and CNN families only, inside `learned`'s step-size
     # wrappers, with the meta-loss on validation batches, the plain mean over the episode and the ramp that
     # leans on its end (2,000 outer steps each, 1 thread each, run side by side: ≈ 45 min), then both inside
-    # `learned`'s wrappers against `learned` on the whole train list, 3 seeds (≈ 8 min).
+    # `learned`'s wrappers as they were then ($L2) against $L2 on the whole train list, 3 seeds (≈ 8 min).
     "$bin" train --config configs/recipe-tune-nets.json --out runs/recipe-tune-nets --threads 1 &
     "$bin" train --config configs/recipe-tune-nets-ramp.json --out runs/recipe-tune-nets-ramp --threads 1 &
     wait
     "$bin" report runs/recipe-tune-nets
     "$bin" report runs/recipe-tune-nets-ramp
     "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-tune-nets --optimizers \
-        "learned;learned:runs/recipe-tune-nets/final.safetensors;learned:runs/recipe-tune-nets-ramp/final.safetensors"
+        "$L2;${L2/lo:default/lo:runs/recipe-tune-nets/final.safetensors};${L2/lo:default/lo:runs/recipe-tune-nets-ramp/final.safetensors}"
+fi
+
+if [[ $what == all || $what == select3 ]]; then
+    # The third selection (fourth session): weight decay inside `learned`'s wrappers, gated by the
+    # generalization gap (`gap_decay`) or not (`lo:default,weight_decay=`), on the whole train list, 3 seeds
+    # (≈ 25 min). $L2 is what `learned` was before it; the reports name `learned` as it was then, $L2.
+    G(){ echo "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[${1}lo:default${2:-}${1:+]}]]]"; }
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-wd --optimizers \
+        "$L2;$(G '' ,weight_decay=1e-3,decay=matrices);$(G '' ,weight_decay=3e-3,decay=matrices)"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-wd-dense --optimizers \
+        "$(G '' ,weight_decay=3e-3,decay=dense);$(G '' ,weight_decay=1e-2,decay=dense)"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-gap --optimizers \
+        "$(G 'gap_decay:weight_decay=3e-3,inner=[');$(G 'gap_decay:weight_decay=1e-2,inner=[')"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-gap-2 --optimizers \
+        "$(G 'gap_decay:weight_decay=1e-2,decay=dense,inner=[');$(G 'gap_decay:weight_decay=1e-2,gap=0.4,inner=[')"
+    "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-gap-3 --optimizers \
+        "$(G 'gap_decay:weight_decay=1e-2,gap=0.4,decay=dense,inner=[');$(G 'gap_decay:weight_decay=2e-2,gap=0.8,inner=[')"
 fi
 
 if [[ $what == all || $what == retune ]]; then
@@ -141,14 +161,18 @@ if [[ $what == all || $what == evaluate ]]; then
     "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned-heldout-300 --optimizers "$L1;$B;lo:default;$baselines"
     "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned-beyond-300 --optimizers "$L1;$B;adam;adam-tuned"
     "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned-heldout-1500 --optimizers "$L1;adam;adafactor"
-    # `learned` now (the second selection, "select2"): the README's current figures.
-    "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned2-heldout-300 --optimizers "learned;$L1;lo:default;$baselines"
-    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned2-heldout-1500 --optimizers "learned;adam;adafactor"
-    "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned2-beyond-300 --optimizers "learned;$L1;adam;adam-tuned"
+    # The second `learned` ($L2, the selection "select2"; these reports name it `learned`).
+    "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned2-heldout-300 --optimizers "$L2;$L1;lo:default;$baselines"
+    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned2-heldout-1500 --optimizers "$L2;adam;adafactor"
+    "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned2-beyond-300 --optimizers "$L2;$L1;adam;adam-tuned"
     # The same at 6 seeds (0–5, so 0–2 repeat), run after the 3-seed figures, to see how much of the gap is noise.
-    "$bin" compare --tasks heldout --steps 300 --seeds 6 --out runs/learned2-heldout-300-6seeds --optimizers "learned;$L1;adam;adam-tuned"
+    "$bin" compare --tasks heldout --steps 300 --seeds 6 --out runs/learned2-heldout-300-6seeds --optimizers "$L2;$L1;adam;adam-tuned"
     # 5× the horizon against every baseline, adam-tuned's sweep included (≈ 38 min).
-    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned2-heldout-1500-all --optimizers "learned;$baselines"
+    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned2-heldout-1500-all --optimizers "$L2;$baselines"
+    # `learned` now (the third selection, "select3": gap_decay inside): the README's current figures (≈ 16 min).
+    "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned3-heldout-300 --optimizers "learned;$L2;$baselines"
+    "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned3-heldout-1500 --optimizers "learned;$L2;adam;adafactor"
+    "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned3-beyond-300 --optimizers "learned;$L2;adam;adam-tuned"
 fi
 
 if [[ $what == all || $what == ablations ]]; then

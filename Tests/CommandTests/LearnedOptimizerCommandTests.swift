@@ -180,6 +180,8 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         XCTAssertEqual(stepOnce(try make("lo:\(path),scale=2,weight_decay=0.5")), 1 - 2 * 0.1 * 2 - 0.5 * 1, accuracy: 1e-6)
         // decay=matrices leaves the rank-1 tensor alone.
         XCTAssertEqual(stepOnce(try make("lo:\(path),weight_decay=0.5,decay=matrices")), 1 - 0.1 * 2, accuracy: 1e-6)
+        // decay=dense too (rank 2 only; `gap_decay`'s tests show it leaving a rank-4 kernel alone).
+        XCTAssertEqual(stepOnce(try make("lo:\(path),weight_decay=0.5,decay=dense")), 1 - 0.1 * 2, accuracy: 1e-6)
 
         for (bad, words) in [("scale=0", "out of range"), ("scale=-1", "out of range"), ("scale=big", "expected a number"),
                              ("scale=nan", "expected a number"), ("warmup=3", "needs schedule=warmup"),
