@@ -8,6 +8,7 @@ over tasks, how many tasks A wins, and — given the zoo list the tasks come fro
 difference per family and dataset kind. (The README's "0.017 ± 0.064" and teacher–student figures.)
 """
 import json
+import signal
 import statistics
 import sys
 from collections import defaultdict
@@ -41,4 +42,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `| head` ends it quietly
     main(sys.argv)
