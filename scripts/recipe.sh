@@ -173,6 +173,8 @@ if [[ $what == all || $what == evaluate ]]; then
     "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned3-heldout-300 --optimizers "learned;$L2;$baselines"
     "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned3-heldout-1500 --optimizers "learned;$L2;adam;adafactor"
     "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned3-beyond-300 --optimizers "learned;$L2;adam;adam-tuned"
+    # `learned` alone at 6 seeds, paired with adam-tuned and $L2 in learned2-heldout-300-6seeds (≈ 2 min).
+    "$bin" compare --tasks heldout --steps 300 --seeds 6 --out runs/learned3-heldout-300-6seeds --optimizers learned
 fi
 
 if [[ $what == all || $what == ablations ]]; then
