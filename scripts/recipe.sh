@@ -27,7 +27,7 @@ swift build -c release --product metatrain >/dev/null
 bin=.build/release/metatrain
 baselines='momentum;adam;adam-tuned;lion;adafactor'
 L1='plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.5,max_scale=10,inner=[lo:default]]'   # the first `learned`
-L2="keep_best:tolerance=0.05,smoothing=0.95,inner=[$L1]"; L2=${L2/init_scale=0.5,/init_scale=0.25,kernel_init_scale=0.5,}   # the second
+L2='keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[lo:default]]]'   # the second
 
 if [[ $what == all || $what == train ]]; then
     "$bin" train --config configs/recipe-15k.json --out runs/recipe-15k

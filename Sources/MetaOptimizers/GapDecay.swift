@@ -37,23 +37,23 @@ public struct GapDecay<Inner: Optimizer>: Optimizer {
     public var smoothing: Double
     public var mask: AddDecayedWeights
 
-    public init(_ inner: Inner, weightDecay: Float, fullGap: Double = 0.2, smoothing: Double = 0.95,
-                matricesOnly: Bool = true, maximumRank: Int? = nil) {
+    /// `mask` is one of `AddDecayedWeights.maskNames`.
+    public init(_ inner: Inner, weightDecay: Float, fullGap: Double = 0.2, smoothing: Double = 0.95, mask: String = "matrices") {
         precondition(weightDecay >= 0 && fullGap > 0 && smoothing >= 0 && smoothing < 1, "GapDecay: bad settings")
         self.inner = inner
         self.weightDecay = weightDecay
         self.fullGap = fullGap
         self.smoothing = smoothing
-        self.mask = AddDecayedWeights(0, matricesOnly: matricesOnly, maximumRank: maximumRank)
+        self.mask = AddDecayedWeights(0, mask: mask)
     }
 
     public func initialState(parameters: [Float], layout: ParameterLayout) -> State {
         State(inner: inner.initialState(parameters: parameters, layout: layout), train: 0, validation: 0, count: 0, gate: 0)
     }
 
-    /// Folds one (training, validation) pair into the averages and returns the new gate.
-    public func observe(train loss: Double, validation: Double, state: inout State) -> Float {
-        guard loss.isFinite, validation.isFinite else { return state.gate }
+    /// Folds one (training, validation) pair into the averages and sets the gate.
+    public func observe(train loss: Double, validation: Double, state: inout State) {
+        guard loss.isFinite, validation.isFinite else { return }
         state.count += 1
         state.train = smoothing * state.train + (1 - smoothing) * loss
         state.validation = smoothing * state.validation + (1 - smoothing) * validation
@@ -61,12 +61,11 @@ public struct GapDecay<Inner: Optimizer>: Optimizer {
         let t = state.train / correction, v = state.validation / correction
         let gap = abs(v) > 0 ? (v - t) / abs(v) : 0
         state.gate = Float(min(max(gap / fullGap, 0), 1))
-        return state.gate
     }
 
     public func update(_ updates: inout [Float], state: inout State, parameters: [Float], context: StepContext) {
         if let t = context.loss, let v = context.validationLoss {
-            _ = observe(train: Double(t), validation: Double(v), state: &state)
+            observe(train: Double(t), validation: Double(v), state: &state)
         }
         inner.update(&updates, state: &state.inner, parameters: parameters, context: context)
         let decay = weightDecay * state.gate
@@ -89,10 +88,7 @@ public struct GapDecay<Inner: Optimizer>: Optimizer {
 }
 
 /// Wraps an optimizer known only as an existential.
-public func gapDecay(_ inner: any Optimizer, weightDecay: Float, fullGap: Double, smoothing: Double, matricesOnly: Bool,
-                     maximumRank: Int?) -> any Optimizer {
-    func make<I: Optimizer>(_ i: I) -> any Optimizer {
-        GapDecay(i, weightDecay: weightDecay, fullGap: fullGap, smoothing: smoothing, matricesOnly: matricesOnly, maximumRank: maximumRank)
-    }
+public func gapDecay(_ inner: any Optimizer, weightDecay: Float, fullGap: Double, smoothing: Double, mask: String) -> any Optimizer {
+    func make<I: Optimizer>(_ i: I) -> any Optimizer { GapDecay(i, weightDecay: weightDecay, fullGap: fullGap, smoothing: smoothing, mask: mask) }
     return make(inner)
 }

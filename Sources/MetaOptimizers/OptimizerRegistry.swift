@@ -334,10 +334,9 @@ public enum OptimizerRegistry {
             let decay = try s.float("weight_decay", default: 3e-3, in: 0...1)
             let gap = try s.float("gap", default: 0.2, in: 1e-6...100)
             let smoothing = try s.float("smoothing", default: 0.95, in: 0...0.9999)
-            let mask = try s.choice("decay", default: "matrices", from: ["all", "matrices", "dense"])
+            let mask = try s.choice("decay", default: "matrices", from: AddDecayedWeights.maskNames)
             let inner = try nested(s, "inner", default: "adam")
-            return gapDecay(try wrapCommon(inner, settings: s), weightDecay: decay, fullGap: Double(gap), smoothing: Double(smoothing),
-                            matricesOnly: mask != "all", maximumRank: mask == "dense" ? 2 : nil)
+            return gapDecay(try wrapCommon(inner, settings: s), weightDecay: decay, fullGap: Double(gap), smoothing: Double(smoothing), mask: mask)
         },
         OptimizerEntry(name: "plateau", summary: "ReduceLROnPlateau around any optimizer: scale *= factor when the smoothed (EMA) loss has not improved for patience steps; u = scale*inner(g)",
                        keys: [("monitor", "validation"), ("factor", "0.5"), ("patience", "20"), ("threshold", "1e-3"), ("smoothing", "0.9"),

@@ -44,6 +44,14 @@ public struct AddDecayedWeights: Optimizer {
         self.maximumRank = maximumRank
     }
 
+    /// The masks a `decay=` key names: every tensor, rank ≥ 2, rank 2 only.
+    public static let maskNames = ["all", "matrices", "dense"]
+
+    /// Decay on the tensors `mask` (one of `maskNames`) picks.
+    public init(_ weightDecay: Float, mask: String) {
+        self.init(weightDecay, matricesOnly: mask != "all", maximumRank: mask == "dense" ? 2 : nil)
+    }
+
     public func initialState(parameters: [Float], layout: ParameterLayout) -> EmptyState { EmptyState() }
 
     public func update(_ updates: inout [Float], state: inout EmptyState, parameters: [Float], context: StepContext) {

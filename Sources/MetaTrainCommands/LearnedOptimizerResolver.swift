@@ -63,11 +63,9 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
         }
         if scale != 1 { optimizer = chain(optimizer, ScaleByLearningRate(scale, flipSign: false)) }
         let weightDecay = try settings.float("weight_decay", default: 0, in: 0...1)
-        let mask = try settings.choice("decay", default: "all", from: ["all", "matrices", "dense"])
+        let mask = try settings.choice("decay", default: "all", from: AddDecayedWeights.maskNames)
         if settings.spec["decay"] != nil && weightDecay == 0 { throw SpecError("optimizer 'lo', key 'decay'", "needs weight_decay > 0") }
-        if weightDecay > 0 {
-            optimizer = chain(optimizer, AddDecayedWeights(-weightDecay, matricesOnly: mask != "all", maximumRank: mask == "dense" ? 2 : nil))
-        }
+        if weightDecay > 0 { optimizer = chain(optimizer, AddDecayedWeights(-weightDecay, mask: mask)) }
         return try OptimizerRegistry.wrapCommon(optimizer, settings: settings)
     }
 
