@@ -136,6 +136,8 @@ if [[ $what == all || $what == select3 ]]; then
         "$(G 'gap_decay:weight_decay=1e-2,decay=dense,inner=[');$(G 'gap_decay:weight_decay=1e-2,gap=0.4,inner=[')"
     "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-gap-3 --optimizers \
         "$(G 'gap_decay:weight_decay=1e-2,gap=0.4,decay=dense,inner=[');$(G 'gap_decay:weight_decay=2e-2,gap=0.8,inner=[')"
+    # `learned` (the chosen spec) at seed 0, to pair with train-adam-tuned (python3 scripts/paired.py).
+    "$bin" compare --tasks train --steps 300 --seeds 1 --out runs/train-learned-seed0 --optimizers learned
 fi
 
 if [[ $what == all || $what == retune ]]; then
