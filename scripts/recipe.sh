@@ -13,7 +13,7 @@
 #      steps): 1 seed for the screens, 3 seeds for the final two (≈ 20 min);
 #   tune — fine-tunes lo:default on the MLP and CNN families inside those wrappers, mean and ramp meta-loss,
 #      and checks both on the train list (≈ 55 min);
-#   select3 — the third selection (gap_decay: weight decay gated by the generalization gap; ≈ 25 min):
+#   select3 — the third selection (gap_decay: weight decay gated by the generalization gap; ≈ 30 min):
 #      what `learned` is now ($L2 is what it was before);
 #   retune — tried, not adopted: configs/recipe-retune.json fine-tunes lo:default 3,000 steps inside
 #      those settings (≈ 21 min), then the train-list check against lo:default (≈ 5 min);
@@ -125,6 +125,17 @@ if [[ $what == all || $what == select3 ]]; then
     # The third selection (fourth session): weight decay inside `learned`'s wrappers, gated by the
     # generalization gap (`gap_decay`) or not (`lo:default,weight_decay=`), on the whole train list, 3 seeds
     # (≈ 25 min). $L2 is what `learned` was before it; the reports name `learned` as it was then, $L2.
+    # The 58 train MLPs on generated data (teacher–student, spirals, blobs): step-size settings and plain decay
+    # inside $L2, 1 seed (Checkpoints/learned-select/generated-mlps-1/ and -2/, where $L2 is named `learned`).
+    python3 -c 'import json; z = json.load(open("TaskZoo/train.json")); z["tasks"] = [t for t in z["tasks"] if t["config"]["family"] == "mlp" and t["config"].get("dataset", {}).get("kind") != "glyphs"]; json.dump(z, open("runs/train-mlp-generated.json", "w"))'
+    S(){ echo "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.03,inner=[hypergrad:beta=$1,init_scale=0.25,kernel_init_scale=0.5,max_scale=$2,inner=[lo:default$3]]]"; }
+    "$bin" compare --tasks runs/train-mlp-generated.json --steps 300 --seeds 1 --out runs/generated-mlps-1 --optimizers \
+        "$L2;$(S 0 10);$(S 0.3 1);$(S 0.3 10 ,scale=0.5);lo:default;adam-tuned"
+    "$bin" compare --tasks runs/train-mlp-generated.json --steps 300 --seeds 1 --out runs/generated-mlps-2 --optimizers \
+        "$L2;$(for w in 1e-3 3e-3 1e-2 3e-2; do printf '%s;' "$(S 0.3 10 ,weight_decay=$w,decay=matrices)"; done)"
+    # The curves of the README's example (curve.csv: training, validation and test losses):
+    "$bin" optimize --task train/mlp-057 --optimizer "$L2" --steps 300 --seed 0 --out runs/mlp-057-learned
+    "$bin" optimize --task train/mlp-057 --optimizer adam:lr=0.0119 --steps 300 --seed 0 --out runs/mlp-057-adam
     G(){ echo "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[${1}lo:default${2:-}${1:+]}]]]"; }
     "$bin" compare --tasks train --steps 300 --seeds 3 --out runs/select-wd --optimizers \
         "$L2;$(G '' ,weight_decay=1e-3,decay=matrices);$(G '' ,weight_decay=3e-3,decay=matrices)"
