@@ -21,32 +21,32 @@ struct ZooOptions: ParsableArguments {
 
 struct ZooList: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Families with their task counts in the train and heldout lists.")
+        commandName: "list", abstract: "Families with their task counts in the train, valid and heldout lists.")
 
     @OptionGroup var zoo: ZooOptions
-    @Flag(help: "Print JSON: {\"families\":[{\"name\":…, \"train\":N, \"heldout\":M}, …]}.")
+    @Flag(help: "Print JSON: {\"families\":[{\"name\":…, \"train\":N, \"valid\":V, \"heldout\":M}, …]}.")
     var json = false
 
-    struct Row: Codable { var name: String; var train: Int; var heldout: Int }
+    struct Row: Codable { var name: String; var train: Int; var valid: Int; var heldout: Int }
     struct Listing: Codable { var families: [Row] }
 
     func run() throws {
         let z = try zoo.locate()
-        let train = try z.list("train"), heldout = try z.list("heldout")
+        let train = try z.list("train"), valid = try z.list("valid"), heldout = try z.list("heldout")
         let rows = TaskFamilyName.allCases.map {
-            Row(name: $0.rawValue, train: train.count($0), heldout: heldout.count($0))
+            Row(name: $0.rawValue, train: train.count($0), valid: valid.count($0), heldout: heldout.count($0))
         }
         if json {
             print(TaskSpec.json(Listing(families: rows)))
             return
         }
-        print("zoo: \(z.directory.path)  (train v\(train.version), heldout v\(heldout.version))")
-        print("family        train  heldout")
+        print("zoo: \(z.directory.path)  (train v\(train.version), valid v\(valid.version), heldout v\(heldout.version))")
+        print("family        train    valid  heldout")
         for r in rows {
             print(r.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                + String(format: "%7d  %7d", r.train, r.heldout))
+                + String(format: "%7d  %7d  %7d", r.train, r.valid, r.heldout))
         }
-        print("total       " + String(format: "%7d  %7d", train.tasks.count, heldout.tasks.count))
+        print("total       " + String(format: "%7d  %7d  %7d", train.tasks.count, valid.tasks.count, heldout.tasks.count))
     }
 }
 
@@ -95,7 +95,7 @@ extension TaskFamilyName: ExpressibleByArgument {}
 struct ZooGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write the family specs and sample the train and heldout task lists (maintainers).")
+        abstract: "Write the family specs and sample the train, valid and heldout task lists (maintainers).")
 
     @OptionGroup var zoo: ZooOptions
     @Option(help: "Directory to write (default: the located zoo).")
@@ -108,6 +108,9 @@ struct ZooGenerate: ParsableCommand {
     var resetFamilies = false
 
     static let trainCounts: [TaskFamilyName: Int] = [.mlp: 100, .cnn: 50, .quadratic: 50, .function2d: 40]
+    /// `valid` is for choosing use-time settings and checkpoints without looking at `heldout` (as
+    /// learned_optimization's task splits); twice the held-out list's nets, so its mean is less noisy.
+    static let validCounts: [TaskFamilyName: Int] = [.mlp: 48, .cnn: 24, .quadratic: 12, .function2d: 12]
     static let heldoutCounts: [TaskFamilyName: Int] = [.mlp: 24, .cnn: 12, .quadratic: 12, .function2d: 12]
 
     func run() throws {
@@ -131,7 +134,7 @@ struct ZooGenerate: ParsableCommand {
             families = try z.families()
         }
         let command = "metatrain zoo generate --seed \(seed) --version \(version)"
-        for (name, counts) in [("train", Self.trainCounts), ("heldout", Self.heldoutCounts)] {
+        for (name, counts) in [("train", Self.trainCounts), ("valid", Self.validCounts), ("heldout", Self.heldoutCounts)] {
             let list = TaskList.sample(
                 name: name, version: version, seed: seed, counts: counts, families: families, generatedBy: command)
             try AtomicFile.write(TaskSpec.json(list) + "\n", to: z.listURL(name).path)

@@ -12,7 +12,7 @@ struct ZooCost: ParsableCommand {
         abstract: "Time one inner step of every task of a list (single thread, as meta-training workers run).")
 
     @OptionGroup var zoo: ZooOptions
-    @Option(help: "Which list: train, heldout or all.")
+    @Option(help: "Which list: train, valid, heldout or all.")
     var list = "all"
     @Option(help: "Timed steps per task (after 3 warm-up steps).")
     var steps = 20
@@ -20,7 +20,7 @@ struct ZooCost: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard ["train", "heldout", "all"].contains(list) else { throw ValidationError("--list must be train, heldout or all, got '\(list)'") }
+        guard (TaskZoo.listNames + ["all"]).contains(list) else { throw ValidationError("--list must be train, valid, heldout or all, got '\(list)'") }
         guard (1...10_000).contains(steps) else { throw ValidationError("--steps must be in 1…10000, got \(steps)") }
     }
 

@@ -77,7 +77,7 @@ final class ZooCommandTests: XCTestCase {
     func testZooListJSONCounts() throws {
         let r = try metatrain(["zoo", "list", "--json"])
         XCTAssertEqual(r.status, 0, r.err)
-        struct Row: Decodable { var name: String; var train: Int; var heldout: Int }
+        struct Row: Decodable { var name: String; var train: Int; var valid: Int; var heldout: Int }
         struct Listing: Decodable { var families: [Row] }
         let listing = try JSONDecoder().decode(Listing.self, from: Data(r.out.utf8))
         XCTAssertEqual(listing.families.map(\.name), ["mlp", "cnn", "quadratic", "function2d"])
@@ -87,6 +87,7 @@ final class ZooCommandTests: XCTestCase {
             let f = TaskFamilyName(rawValue: row.name)!
             XCTAssertEqual(row.train, train.count(f))
             XCTAssertEqual(row.heldout, heldout.count(f))
+            XCTAssertEqual(row.valid, try zoo.list("valid").count(f))
         }
         XCTAssertGreaterThanOrEqual(listing.families.map(\.train).reduce(0, +), 200)
         XCTAssertGreaterThanOrEqual(listing.families.map(\.heldout).reduce(0, +), 50)

@@ -22,9 +22,14 @@ final class ZooTests: XCTestCase {
             XCTAssertGreaterThan(train.count(f), 0, "\(f)")
             XCTAssertGreaterThan(heldout.count(f), 0, "\(f)")
         }
-        let ids = (train.tasks + heldout.tasks).map(\.id)
+        let valid = try zoo.list("valid")
+        XCTAssertGreaterThanOrEqual(valid.count(.mlp), 2 * heldout.count(.mlp))
+        XCTAssertGreaterThanOrEqual(valid.count(.cnn), 2 * heldout.count(.cnn))
+        let ids = (train.tasks + valid.tasks + heldout.tasks).map(\.id)
         XCTAssertEqual(Set(ids).count, ids.count, "ids are not unique")
         XCTAssertTrue(Set(train.tasks.map(\.config)).isDisjoint(with: heldout.tasks.map(\.config)), "a held-out task is in train")
+        XCTAssertTrue(Set(valid.tasks.map(\.config)).isDisjoint(with: train.tasks.map(\.config) + heldout.tasks.map(\.config)),
+                      "a valid task is in train or heldout")
     }
 
     func testListsAreWhatTheGeneratorProduces() throws {

@@ -125,7 +125,7 @@ public struct TaskZoo {
         throw SpecError("TaskZoo", "zoo directory not found; pass --zoo DIR or set METATRAIN_ZOO")
     }
 
-    public static let listNames = ["train", "heldout"]
+    public static let listNames = ["train", "valid", "heldout"]
 
     public func listURL(_ name: String) -> URL { directory.appendingPathComponent("\(name).json") }
     public func familyURL(_ family: TaskFamilyName) -> URL {
