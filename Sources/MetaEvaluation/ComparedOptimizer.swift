@@ -56,16 +56,26 @@ public enum OptimizerFactory {
 /// A learning-rate sweep run per (task, seed): every rate is trained from the same initialization and
 /// batches; the rate whose run ends with the lowest final *validation* loss wins (diverged runs never
 /// win; ties go to the smaller rate) and that run's *test* loss is reported. Choosing on validation and
-/// reporting test keeps the tuning from seeing the numbers it is judged on.
+/// reporting test keeps the tuning from seeing the numbers it is judged on. By default (`per=seed`) each
+/// seed picks its own rate; with `per=task` one rate serves all the seeds of a task: the one whose runs
+/// have the lowest mean final validation loss over the seeds (a rate that diverges on any seed never wins).
 public struct LearningRateSweep: Sendable, Equatable {
     /// The optimizer whose `lr` is swept (other settings kept).
     public var base: OptimizerSpec
     /// Ascending rates.
     public var learningRates: [Float]
+    /// One rate per task (mean validation loss over the seeds) instead of one per (task, seed).
+    public var perTask: Bool
 
-    public init(base: OptimizerSpec, learningRates: [Float]) {
+    public init(base: OptimizerSpec, learningRates: [Float], perTask: Bool = false) {
         self.base = base
         self.learningRates = learningRates
+        self.perTask = perTask
+    }
+
+    /// Reads `per=seed|task`.
+    static func perTask(_ settings: SpecSettings) throws -> Bool {
+        try settings.choice("per", default: "seed", from: ["seed", "task"]) == "task"
     }
 
     /// The base spec with `lr` set.
@@ -92,27 +102,29 @@ public struct LearningRateSweep: Sendable, Equatable {
     /// Paper defaults (Metz et al. 2020): 14 log-spaced rates in [1e-5, 1e-1].
     public static let adamTunedDefaults = (minimum: 1e-5, maximum: 1e-1, count: 14)
 
-    /// `adam-tuned[:min=…,max=…,count=…]`: Adam (as the registry builds `adam:lr=X`) swept over
-    /// `count` log-spaced rates from `min` to `max` (default 14 from 1e-5 to 1e-1).
+    /// `adam-tuned[:min=…,max=…,count=…,per=seed|task]`: Adam (as the registry builds `adam:lr=X`) swept over
+    /// `count` log-spaced rates from `min` to `max` (default 14 from 1e-5 to 1e-1), one winner per seed
+    /// or (`per=task`) per task.
     public static func adamTuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
-        let settings = try SpecSettings(spec, allowed: ["min", "max", "count"])
+        let settings = try SpecSettings(spec, allowed: ["min", "max", "count", "per"])
         let d = adamTunedDefaults
         let lo = try settings.float("min", default: Float(d.minimum), in: 1e-12...1e6)
         let hi = try settings.float("max", default: Float(d.maximum), in: 1e-12...1e6)
         let count = try settings.int("count", default: d.count, in: 1...1000)
         guard hi >= lo else { throw SpecError("optimizer '\(spec.name)', key 'max'", "\(hi) is below min \(lo)") }
         return LearningRateSweep(
-            base: OptimizerSpec(name: "adam"), learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count))
+            base: OptimizerSpec(name: "adam"), learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count),
+            perTask: try perTask(settings))
     }
 
     /// The name of the generic sweep in optimizer lists.
     public static let tunedName = "tuned"
 
-    /// `tuned:inner=[SPEC],min=…,max=…,count=…`: any optimizer taking `lr` (a registry entry,
+    /// `tuned:inner=[SPEC],min=…,max=…,count=…,per=seed|task`: any optimizer taking `lr` (a registry entry,
     /// `program:PATH`, …) swept like `adam-tuned` (same defaults), so that two optimizers can be
     /// compared with the same tuning budget. An `lr` inside `inner` is replaced by each swept rate.
     public static func tuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
-        let settings = try SpecSettings(spec, allowed: ["inner", "min", "max", "count"])
+        let settings = try SpecSettings(spec, allowed: ["inner", "min", "max", "count", "per"])
         guard spec["inner"] != nil else {
             throw SpecError("optimizer '\(spec.name)'", "needs the optimizer to sweep: tuned:inner=[NAME:…],min=…,max=…,count=…")
         }
@@ -122,7 +134,8 @@ public struct LearningRateSweep: Sendable, Equatable {
         let hi = try settings.float("max", default: Float(d.maximum), in: 1e-12...1e6)
         let count = try settings.int("count", default: d.count, in: 1...1000)
         guard hi >= lo else { throw SpecError("optimizer '\(spec.name)', key 'max'", "\(hi) is below min \(lo)") }
-        return LearningRateSweep(base: inner, learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count))
+        return LearningRateSweep(base: inner, learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count),
+                                 perTask: try perTask(settings))
     }
 }
 

@@ -135,13 +135,18 @@ public struct Comparison: Sendable {
         for _ in tasks.indices {
             for optimizer in optimizers {
                 let variants = optimizer.variants
-                for _ in seeds.indices {
-                    let runs = (0..<variants.count).map { results[i + $0]! }
-                    i += variants.count
-                    outcomes.append(RunOutcome.select(runs, variants: variants.map(\.learningRate), name: optimizer.name, isSweep: {
-                        if case .sweep = optimizer.kind { return true }
-                        return false
-                    }()))
+                let runsBySeed = seeds.indices.map { k in
+                    (0..<variants.count).map { results[i + k * variants.count + $0]! }
+                }
+                i += seeds.count * variants.count
+                var isSweep = false, forced: Int?
+                if case .sweep(let sweep) = optimizer.kind {
+                    isSweep = true
+                    if sweep.perTask { forced = RunOutcome.bestIndexOverSeeds(runsBySeed) }
+                }
+                for runs in runsBySeed {
+                    outcomes.append(RunOutcome.select(runs, variants: variants.map(\.learningRate), name: optimizer.name,
+                                                      isSweep: isSweep, index: forced))
                 }
             }
         }
@@ -229,13 +234,30 @@ public struct RunOutcome: Sendable {
         return best ?? 0
     }
 
-    static func select(_ runs: [RunResult], variants: [Float?], name: String, isSweep: Bool) -> RunOutcome {
+    /// `per=task`: the index of the rate with the lowest mean final validation loss over the seeds
+    /// (`runsBySeed[seed][rate]`), among rates that diverged on no seed (ties: the smaller rate); 0 when
+    /// every rate diverged somewhere.
+    public static func bestIndexOverSeeds(_ runsBySeed: [[RunResult]]) -> Int {
+        guard let count = runsBySeed.first?.count else { return 0 }
+        var best: Int?, bestMean = Double.infinity
+        for i in 0..<count {
+            let runs = runsBySeed.map { $0[i] }
+            guard runs.allSatisfy({ !$0.diverged && $0.finalValidation.loss.isFinite }) else { continue }
+            let mean = runs.map { Double($0.finalValidation.loss) }.reduce(0, +) / Double(runs.count)
+            if best == nil || mean < bestMean { best = i; bestMean = mean }
+        }
+        return best ?? 0
+    }
+
+    /// The reported outcome of one (task, optimizer, seed): the single run, or the sweep's run at `index`
+    /// (chosen per task) or at `bestIndex` (per seed).
+    static func select(_ runs: [RunResult], variants: [Float?], name: String, isSweep: Bool, index: Int? = nil) -> RunOutcome {
         guard isSweep else {
             var r = runs[0]
             r.optimizer = name
             return RunOutcome(result: r)
         }
-        let b = bestIndex(runs)
+        let b = index ?? bestIndex(runs)
         var winner = runs[b]
         winner.optimizer = name
         let points = zip(runs, variants).map { r, lr in

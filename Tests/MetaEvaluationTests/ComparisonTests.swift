@@ -135,6 +135,49 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(RunOutcome.bestIndex([run(0.1, diverged: true), run(0.2, diverged: true)]), 0)
     }
 
+    /// `per=task`: one rate for all the seeds of a task, the one with the lowest mean validation loss over
+    /// them; per seed, each seed's own best. Both from the same runs, so the per-seed choice is never worse on
+    /// validation.
+    func testSweepPerTaskSharesOneRateAcrossSeeds() throws {
+        let task = ComparisonTask(name: "mlp", config: try config(#"{"family": "mlp", "hidden": [8], "batchSize": 8, "dataset": {"kind": "blobs", "samples": 128, "heldout": 32}}"#))
+        let rates: [Float] = [0.03, 0.1, 0.3, 1]
+        let perTask = ComparedOptimizer(name: "sgd-tuned-task", kind: .sweep(LearningRateSweep(base: OptimizerSpec(name: "sgd"), learningRates: rates, perTask: true)))
+        let seeds: [UInt64] = [0, 1, 2, 3]
+        let result = try Comparison(tasks: [task], optimizers: [sgdSweep(rates), perTask], steps: 25, seeds: seeds, threads: 2).run()
+        let bySeed = seeds.indices.map { result.outcome(task: 0, optimizer: 0, seed: $0) }
+        let byTask = seeds.indices.map { result.outcome(task: 0, optimizer: 1, seed: $0) }
+        // The same runs under both rules (same initialization and batches).
+        for s in seeds.indices {
+            XCTAssertEqual(bySeed[s].sweep!.map(\.finalValidationLoss.bitPattern), byTask[s].sweep!.map(\.finalValidationLoss.bitPattern))
+        }
+        let means = rates.indices.map { i in byTask.map { Double($0.sweep![i].finalValidationLoss) }.reduce(0, +) / Double(seeds.count) }
+        let best = means.indices.min { means[$0] < means[$1] }!
+        XCTAssertEqual(Set(byTask.map(\.learningRate)), [rates[best]])
+        for s in seeds.indices {
+            XCTAssertEqual(byTask[s].result.normalizedTestLoss, byTask[s].sweep![best].normalizedTestLoss)
+            XCTAssertEqual(bySeed[s].result.finalValidation.loss, bySeed[s].sweep!.map(\.finalValidationLoss).min())
+            XCTAssertLessThanOrEqual(bySeed[s].result.finalValidation.loss, byTask[s].result.finalValidation.loss)
+        }
+        // Hand-made: a rate that diverges on one seed never wins; ties go to the smaller rate.
+        func run(_ validation: Float, _ diverged: Bool = false) -> RunResult {
+            handMade(task: "t", optimizer: "o", seed: 0, normalized: 1, validation: validation, diverged: diverged)
+        }
+        XCTAssertEqual(RunOutcome.bestIndexOverSeeds([[run(0.5), run(0.1, true), run(0.4)], [run(0.5), run(0.1), run(0.45)]]), 2)
+        XCTAssertEqual(RunOutcome.bestIndexOverSeeds([[run(0.25), run(0.125)], [run(0.25), run(0.375)]]), 0, "ties go to the smaller rate")
+        XCTAssertEqual(RunOutcome.bestIndexOverSeeds([[run(0.3, true), run(0.2)], [run(0.3), run(0.2, true)]]), 0)
+        // The spec key.
+        let parsed = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:per=task"))
+        guard case .sweep(let sweep) = parsed.kind else { return XCTFail("not a sweep") }
+        XCTAssertTrue(sweep.perTask)
+        XCTAssertEqual(parsed.name, "adam-tuned:per=task")
+        guard case .sweep(let plain) = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned")).kind else { return XCTFail("not a sweep") }
+        XCTAssertFalse(plain.perTask)
+        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:per=run"))) {
+            XCTAssertTrue("\($0)".contains("per") && "\($0)".contains("seed, task"), "\($0)")
+        }
+        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec.parse("tuned:inner=[sgd],per=epoch")))
+    }
+
     func testAdamTunedSpec() throws {
         let sweep = try LearningRateSweep.adamTuned(OptimizerSpec(name: "adam-tuned"))
         XCTAssertEqual(sweep.base.name, "adam")
