@@ -216,8 +216,10 @@ if [[ $what == all || $what == evaluate ]]; then
     "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned4-heldout-300 --optimizers "learned;$L3;$baselines"
     "$bin" compare --tasks heldout --steps 1500 --seeds 3 --out runs/learned4-heldout-1500 --optimizers "learned;$L3;adam;adafactor"
     "$bin" compare --tasks TaskZoo/beyond/tasks.json --steps 300 --seeds 3 --out runs/learned4-beyond-300 --optimizers "learned;$L3;adam;adam-tuned"
-    # The sweep both ways: one rate per (task, seed), as adam-tuned always was, and one per task (≈ 4 min).
+    # The sweep both ways: one rate per (task, seed), as adam-tuned always was, and one per task (≈ 6 min).
     "$bin" compare --tasks heldout --steps 300 --seeds 3 --out runs/learned4-sweeps --optimizers "learned;adam-tuned;adam-tuned:per=task"
+    # `learned` alone at 6 seeds, paired with adam-tuned in learned2-heldout-300-6seeds (≈ 3 min).
+    "$bin" compare --tasks heldout --steps 300 --seeds 6 --out runs/learned4-heldout-300-6seeds --optimizers learned
 fi
 
 if [[ $what == all || $what == ablations ]]; then
