@@ -22,7 +22,7 @@ struct Compare: ParsableCommand {
         """)
 
     @OptionGroup var zoo: ZooOptions
-    @Option(help: "Tasks: 'heldout' or 'train' (zoo lists), comma-separated zoo ids and/or task spec files, or a JSON file with a task list.")
+    @Option(help: "Tasks: 'heldout', 'valid' or 'train' (zoo lists), comma-separated zoo ids and/or task spec files, or a JSON file with a task list.")
     var tasks: String
     @Option(help: "Optimizer specs separated by ';', e.g. 'sgd:lr=0.1;adam-tuned'.")
     var optimizers: String
@@ -93,7 +93,7 @@ struct Compare: ParsableCommand {
 
 /// Reading `--tasks`.
 enum CompareTasks {
-    /// `heldout` / `train`, a JSON task-list file, or comma-separated ids and spec files.
+    /// `heldout` / `valid` / `train`, a JSON task-list file, or comma-separated ids and spec files.
     static func resolve(_ argument: String, zoo: () throws -> TaskZoo) throws -> [ComparisonTask] {
         if TaskZoo.listNames.contains(argument) {
             return try zoo().list(argument).tasks.map { ComparisonTask(name: $0.id, config: $0.config) }
