@@ -3,7 +3,8 @@
 
     python3 scripts/paired.py A/summary.json OPT_A B/summary.json OPT_B [TaskZoo/LIST.json]
 
-Prints both means over the tasks the two share, the paired difference A − B with its standard error
+Several files joined by '+' are read as one (`runs/t/summary.json+runs/v/summary.json`, tasks of
+several lists; `TaskZoo/train.json+TaskZoo/valid.json`). Prints both means over the tasks the two share, the paired difference A − B with its standard error
 over tasks, how many tasks A wins, and — given the zoo list the tasks come from — the summed
 difference per family and dataset kind. (The README's "0.017 ± 0.064" and teacher–student figures.)
 """
@@ -14,11 +15,18 @@ import sys
 from collections import defaultdict
 
 
+def task_means(paths):
+    """taskMeans of one summary.json, or of several joined by '+' (a task in two keeps the later)."""
+    means = {}
+    for p in paths.split("+"):
+        means.update(json.load(open(p))["taskMeans"])
+    return means
+
+
 def main(argv):
     if len(argv) not in (5, 6):
         sys.exit(__doc__.strip())
-    a = json.load(open(argv[1]))["taskMeans"]
-    b = json.load(open(argv[3]))["taskMeans"]
+    a, b = task_means(argv[1]), task_means(argv[3])
     opt_a, opt_b = argv[2], argv[4]
     tasks = sorted(set(a) & set(b))
     for name, table, opt in ((argv[1], a, opt_a), (argv[3], b, opt_b)):
@@ -32,7 +40,7 @@ def main(argv):
           f"B mean {statistics.mean(b[t][opt_b] for t in tasks):.4f}")
     print(f"A − B: {statistics.mean(d):+.4f} ± {se:.4f} (standard error over tasks); A lower on {sum(x < 0 for x in d)}")
     if len(argv) == 6:
-        config = {x["id"]: x["config"] for x in json.load(open(argv[5]))["tasks"]}
+        config = {x["id"]: x["config"] for p in argv[5].split("+") for x in json.load(open(p))["tasks"]}
         groups = defaultdict(list)
         for t in tasks:
             c = config[t]

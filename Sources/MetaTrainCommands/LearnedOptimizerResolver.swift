@@ -17,9 +17,9 @@ public final class LearnedOptimizerResolver: @unchecked Sendable {
     /// The spec name of a checkpoint inside the recommended wrappers: `learned` = `learned:default`.
     public static let recommendedName = "learned"
     /// The wrappers `learned:PATH,…` puts around `lo:PATH,…` (`theta` stands for it), chosen on the train
-    /// and valid lists for the shipped default (README, "The recommended spec, selected a fourth time").
+    /// and valid lists for the shipped default (README, "The recommended spec, selected a fifth time").
     public static let recommendedWrapper =
-        "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.03,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[gap_decay:weight_decay=1e-2,gap=0.4,decay=dense,inner=[theta]]]]"
+        "keep_best:tolerance=0.05,smoothing=0.95,inner=[plateau:rise=0.1,inner=[hypergrad:beta=0.3,init_scale=0.25,kernel_init_scale=0.5,max_scale=10,inner=[gap_decay:weight_decay=1e-2,gap=0.4,decay=dense,inner=[theta]]]]"
     /// The checkpoint `lo:default` names, relative to the package root.
     public static let defaultCheckpoint = "Checkpoints/default.safetensors"
 
