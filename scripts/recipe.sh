@@ -26,6 +26,7 @@
 # Usage: bash scripts/recipe.sh [all|train|select|select2|select3|select4|select5|tune|retune|evaluate|ablations]   (default: all; about 6 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p runs
 what="${1:-all}"
 swift build -c release --product metatrain >/dev/null
 bin=.build/release/metatrain
