@@ -73,9 +73,16 @@ public struct LearningRateSweep: Sendable, Equatable {
         self.perTask = perTask
     }
 
-    /// Reads `per=seed|task`.
-    static func perTask(_ settings: SpecSettings) throws -> Bool {
-        try settings.choice("per", default: "seed", from: ["seed", "task"]) == "task"
+    /// The keys both sweeps read: `min`, `max`, `count` (the rates, `adamTunedDefaults` when absent) and
+    /// `per=seed|task`.
+    static func reading(_ settings: SpecSettings, base: OptimizerSpec) throws -> LearningRateSweep {
+        let d = adamTunedDefaults
+        let lo = try settings.float("min", default: Float(d.minimum), in: 1e-12...1e6)
+        let hi = try settings.float("max", default: Float(d.maximum), in: 1e-12...1e6)
+        let count = try settings.int("count", default: d.count, in: 1...1000)
+        guard hi >= lo else { throw SpecError("optimizer '\(settings.spec.name)', key 'max'", "\(hi) is below min \(lo)") }
+        let perTask = try settings.choice("per", default: "seed", from: ["seed", "task"]) == "task"
+        return LearningRateSweep(base: base, learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count), perTask: perTask)
     }
 
     /// The base spec with `lr` set.
@@ -106,15 +113,7 @@ public struct LearningRateSweep: Sendable, Equatable {
     /// `count` log-spaced rates from `min` to `max` (default 14 from 1e-5 to 1e-1), one winner per seed
     /// or (`per=task`) per task.
     public static func adamTuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
-        let settings = try SpecSettings(spec, allowed: ["min", "max", "count", "per"])
-        let d = adamTunedDefaults
-        let lo = try settings.float("min", default: Float(d.minimum), in: 1e-12...1e6)
-        let hi = try settings.float("max", default: Float(d.maximum), in: 1e-12...1e6)
-        let count = try settings.int("count", default: d.count, in: 1...1000)
-        guard hi >= lo else { throw SpecError("optimizer '\(spec.name)', key 'max'", "\(hi) is below min \(lo)") }
-        return LearningRateSweep(
-            base: OptimizerSpec(name: "adam"), learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count),
-            perTask: try perTask(settings))
+        try reading(SpecSettings(spec, allowed: ["min", "max", "count", "per"]), base: OptimizerSpec(name: "adam"))
     }
 
     /// The name of the generic sweep in optimizer lists.
@@ -128,14 +127,7 @@ public struct LearningRateSweep: Sendable, Equatable {
         guard spec["inner"] != nil else {
             throw SpecError("optimizer '\(spec.name)'", "needs the optimizer to sweep: tuned:inner=[NAME:…],min=…,max=…,count=…")
         }
-        let inner = try settings.spec("inner", default: "adam")
-        let d = adamTunedDefaults
-        let lo = try settings.float("min", default: Float(d.minimum), in: 1e-12...1e6)
-        let hi = try settings.float("max", default: Float(d.maximum), in: 1e-12...1e6)
-        let count = try settings.int("count", default: d.count, in: 1...1000)
-        guard hi >= lo else { throw SpecError("optimizer '\(spec.name)', key 'max'", "\(hi) is below min \(lo)") }
-        return LearningRateSweep(base: inner, learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count),
-                                 perTask: try perTask(settings))
+        return try reading(settings, base: settings.spec("inner", default: "adam"))
     }
 }
 
