@@ -2,12 +2,12 @@
 # Runs `metatrain bench` (three times, interleaved) beside the PyTorch and JAX peer scripts in one
 # session and prints the medians side by side with our ratio to each peer (the machine drifts up to
 # 2× between sessions, so only same-run ratios mean anything).
-#   PEERS_DIR     the peer scripts (default ../shared/bench/peers)
+#   PEERS_DIR     the peer scripts (default benchmarks/peers, in this repository)
 #   PEERS_PYTHON  a Python with jax, optax and torch (default $HOME/peers-venv/bin/python;
-#                 set up as in the peers' README)
+#                 set up as in benchmarks/peers/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PEERS_DIR=${PEERS_DIR:-../shared/bench/peers}
+PEERS_DIR=${PEERS_DIR:-benchmarks/peers}
 PEERS_PYTHON=${PEERS_PYTHON:-$HOME/peers-venv/bin/python}
 out=$(mktemp -d)
 swift build -c release --product metatrain >/dev/null
