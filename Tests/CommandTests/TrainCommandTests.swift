@@ -132,14 +132,27 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(r.out.trimmingCharacters(in: .whitespacesAndNewlines), file.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Every config in configs/ reads; a warm start names a shipped checkpoint of the config's architecture.
+    /// Every shipped meta-training config reads — those in configs/, the configs beside the checkpoints in
+    /// Checkpoints/ and the experiment configs under results/ (any JSON file there whose top level has an
+    /// `architecture` key) — and a warm start names a shipped checkpoint of the config's architecture.
     func testShippedConfigsDecodeAndTheirWarmStartsExist() throws {
-        let dir = packageRoot.appendingPathComponent("configs")
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
-        XCTAssertTrue(files.contains("recipe-wide.json"), "\(files)")
+        var files: [String] = []
+        for top in ["configs", "Checkpoints", "results"] {
+            let dir = packageRoot.appendingPathComponent(top)
+            guard let walk = FileManager.default.enumerator(atPath: dir.path) else { continue }
+            for case let path as String in walk where path.hasSuffix(".json") {
+                let data = try Data(contentsOf: dir.appendingPathComponent(path))
+                guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                      object["architecture"] != nil else { continue }
+                files.append(top + "/" + path)
+            }
+        }
+        files.sort()
+        XCTAssertTrue(files.contains("configs/default.json"), "\(files)")
+        XCTAssertTrue(files.contains { $0.hasSuffix("/recipe-wide.json") }, "\(files)")
         var warm = 0
         for name in files {
-            let config = try MetaTrainingConfig.decode(try Data(contentsOf: dir.appendingPathComponent(name)), file: name)
+            let config = try MetaTrainingConfig.decode(try Data(contentsOf: packageRoot.appendingPathComponent(name)), file: name)
             guard let start = config.initialCheckpoint else { continue }
             warm += 1
             let checkpoint = try LearnedOptimizerCheckpoint.load(from: packageRoot.appendingPathComponent(start).path)
