@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // metatrain: meta-training learned optimizers on CPU.
-// Dependencies flow one way (DESIGN §9): C kernels / BLAS → MetaCore → {MetaTasks, MetaOptimizers} →
+// Dependencies flow one way (docs/architecture.md §9): C kernels / BLAS → MetaCore → {MetaTasks, MetaOptimizers} →
 // {MetaEvaluation, MetaLearned} → {MetaTraining, MetaPrograms} → MetaTrainCommands → metatrain.
 // No unsafe compiler flags: hot loops live in CKernels with per-function target attributes and run-time dispatch.
 import PackageDescription
@@ -30,7 +30,10 @@ let package = Package(
         .target(name: "MetaTasks", dependencies: ["MetaCore", "CKernels", "CZlib"]),
         .target(name: "MetaOptimizers", dependencies: ["MetaCore", "CKernels"]),
         .target(name: "MetaEvaluation", dependencies: ["MetaTasks", "MetaOptimizers"]),
-        .target(name: "MetaLearned", dependencies: ["MetaCore", "MetaOptimizers", "CKernels"]),
+        // The shipped checkpoint (lo:default) is compiled into the library, so it loads from any directory,
+        // an installed binary or a dependent package (Checkpoints/default.safetensors links to it).
+        .target(name: "MetaLearned", dependencies: ["MetaCore", "MetaOptimizers", "CKernels"],
+                resources: [.embedInCode("Resources/default.safetensors")]),
         .target(name: "MetaTraining", dependencies: ["MetaLearned", "MetaTasks", "MetaEvaluation"]),
         .target(name: "MetaPrograms", dependencies: ["MetaCore", "MetaOptimizers", "MetaTasks", "MetaEvaluation"]),
         .target(
@@ -40,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "metatrain", dependencies: ["MetaTrainCommands"]),
-        .target(name: "TestSupport", dependencies: ["MetaCore", "MetaTasks", "MetaOptimizers"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MetaCore", "MetaTasks", "MetaOptimizers"], path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "MetaCoreTests", dependencies: ["MetaCore", "TestSupport"]),
         .testTarget(name: "MetaTasksTests", dependencies: ["MetaTasks", "TestSupport"]),
         .testTarget(name: "MetaOptimizersTests", dependencies: ["MetaOptimizers", "TestSupport"], exclude: ["Fixtures"]),

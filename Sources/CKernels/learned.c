@@ -1,5 +1,5 @@
 // Fused kernels of the learned optimizers (MetaLearned): the per-parameter MLP over blocks of 32 rows
-// with the activations in registers / L1 (DESIGN §8: three separate sgemm calls were 4× slower), and
+// with the activations in registers / L1 (docs/architecture.md §8: three separate sgemm calls were 4× slower), and
 // the accumulator pass that feeds its feature normalization.
 // Per tensor: the LSTM step and its small dense heads (the loss statistics stay in Swift).
 #include <math.h>

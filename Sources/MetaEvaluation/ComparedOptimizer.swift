@@ -1,57 +1,10 @@
-// What `compare` runs as one column of its tables: an optimizer built from a spec (plugged-in
-// resolvers first, for learned optimizers and programs; then the hand-designed registry), or a
-// per-task learning-rate sweep such as `adam-tuned` that keeps the rate with the best validation loss.
+// What `compare` runs as one column of its tables: an optimizer built from a spec by the optimizer
+// catalogue it is given, or a per-task learning-rate sweep such as `adam-tuned` that keeps the rate
+// with the best validation loss.
 
 import Foundation
 import MetaCore
 import MetaOptimizers
-
-/// Builds optimizers of a kind the registry does not know (learned optimizers `lo:PATH`, symbolic
-/// programs `program:PATH`). Later modules append one to `OptimizerFactory.resolvers`; `compare` and
-/// every other evaluation then accept their specs without changes.
-public struct OptimizerResolver: Sendable {
-    /// The spec names this resolver answers to (listed in "unknown optimizer" errors).
-    public var names: [String]
-    /// Returns nil to pass the spec on to the next resolver and finally the registry.
-    public var resolve: @Sendable (OptimizerSpec) throws -> (any Optimizer)?
-
-    public init(names: [String], resolve: @escaping @Sendable (OptimizerSpec) throws -> (any Optimizer)?) {
-        self.names = names
-        self.resolve = resolve
-    }
-}
-
-/// Spec → optimizer for evaluation code: the resolvers, then `OptimizerRegistry`.
-public enum OptimizerFactory {
-    /// Consulted in order before the registry.
-    nonisolated(unsafe) public static var resolvers: [OptimizerResolver] = []
-
-    /// Appends `resolver` unless one answering to its first name is already there (idempotent, so
-    /// every command's start-up may call it).
-    public static func register(_ resolver: OptimizerResolver) {
-        registrationLock.lock()
-        defer { registrationLock.unlock() }
-        guard let name = resolver.names.first, !resolvers.contains(where: { $0.names.contains(name) }) else { return }
-        resolvers.append(resolver)
-        OptimizerRegistry.makeNested = { try OptimizerFactory.make($0) }
-    }
-
-    private static let registrationLock = NSLock()
-
-    /// Every name a spec may start with: registry entries and resolver names.
-    public static var names: [String] {
-        OptimizerRegistry.entries.map(\.name) + resolvers.flatMap(\.names)
-    }
-
-    public static func make(_ spec: OptimizerSpec) throws -> any Optimizer {
-        for resolver in resolvers where resolver.names.contains(spec.name) {
-            if let optimizer = try resolver.resolve(spec) { return optimizer }
-        }
-        return try OptimizerRegistry.make(spec)
-    }
-
-    public static func make(_ text: String) throws -> any Optimizer { try make(OptimizerSpec.parse(text)) }
-}
 
 /// A learning-rate sweep run per (task, seed): every rate is trained from the same initialization and
 /// batches; the rate whose run ends with the lowest final *validation* loss wins (diverged runs never
@@ -109,7 +62,7 @@ public struct LearningRateSweep: Sendable, Equatable {
     /// Paper defaults (Metz et al. 2020): 14 log-spaced rates in [1e-5, 1e-1].
     public static let adamTunedDefaults = (minimum: 1e-5, maximum: 1e-1, count: 14)
 
-    /// `adam-tuned[:min=…,max=…,count=…,per=seed|task]`: Adam (as the registry builds `adam:lr=X`) swept over
+    /// `adam-tuned[:min=…,max=…,count=…,per=seed|task]`: Adam (as the catalogue builds `adam:lr=X`) swept over
     /// `count` log-spaced rates from `min` to `max` (default 14 from 1e-5 to 1e-1), one winner per seed
     /// or (`per=task`) per task.
     public static func adamTuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
@@ -119,7 +72,7 @@ public struct LearningRateSweep: Sendable, Equatable {
     /// The name of the generic sweep in optimizer lists.
     public static let tunedName = "tuned"
 
-    /// `tuned:inner=[SPEC],min=…,max=…,count=…,per=seed|task`: any optimizer taking `lr` (a registry entry,
+    /// `tuned:inner=[SPEC],min=…,max=…,count=…,per=seed|task`: any optimizer taking `lr` (a catalogue kind,
     /// `program:PATH`, …) swept like `adam-tuned` (same defaults), so that two optimizers can be
     /// compared with the same tuning budget. An `lr` inside `inner` is replaced by each swept rate.
     public static func tuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
@@ -134,7 +87,7 @@ public struct LearningRateSweep: Sendable, Equatable {
 /// One optimizer of a comparison: a column of the report.
 public struct ComparedOptimizer: Sendable {
     public enum Kind: Sendable {
-        /// One optimizer built from its spec by `OptimizerFactory`.
+        /// One optimizer built from its spec by the comparison's catalogue.
         case single(OptimizerSpec)
         /// A per-(task, seed) learning-rate sweep; the winner is reported under `name`.
         case sweep(LearningRateSweep)
@@ -149,31 +102,37 @@ public struct ComparedOptimizer: Sendable {
         self.kind = kind
     }
 
-    /// Reads one spec: `adam-tuned[:…]`, or anything `OptimizerFactory` knows. Errors list the valid names.
-    public static func parse(_ spec: OptimizerSpec) throws -> ComparedOptimizer {
+    /// The sweep kinds `parse` reads besides the catalogue's, with one line each for help texts.
+    public static let sweepHelp: [(name: String, summary: String)] = [
+        (LearningRateSweep.adamTunedName, "adam-tuned[:min=1e-5,max=1e-1,count=14,per=seed|task]: Adam with the learning rate swept per (task, seed) or per task; the rate with the lowest final validation loss wins and its test loss is reported"),
+        (LearningRateSweep.tunedName, "tuned:inner=[SPEC],min=1e-5,max=1e-1,count=14,per=seed|task: the same sweep of any optimizer taking lr"),
+    ]
+
+    /// Reads one spec: `adam-tuned[:…]`, `tuned:…`, or any kind `catalogue` knows. Errors list the valid names.
+    public static func parse(_ spec: OptimizerSpec, catalogue: OptimizerCatalogue) throws -> ComparedOptimizer {
         if spec.name == LearningRateSweep.adamTunedName {
             return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.adamTuned(spec)))
         }
         if spec.name == LearningRateSweep.tunedName {
             return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.tuned(spec)))
         }
-        guard OptimizerFactory.names.contains(spec.name) else {
+        guard catalogue.names.contains(spec.name) else {
             throw SpecError(
                 "optimizer '\(spec.name)'",
-                "unknown optimizer; valid names: \((OptimizerFactory.names + [LearningRateSweep.adamTunedName, LearningRateSweep.tunedName]).joined(separator: ", "))")
+                "unknown optimizer; valid names: \((catalogue.names + [LearningRateSweep.adamTunedName, LearningRateSweep.tunedName]).joined(separator: ", "))")
         }
         return ComparedOptimizer(name: spec.description, kind: .single(spec))
     }
 
     /// Parses `SPEC;SPEC;…`.
-    public static func parseList(_ text: String) throws -> [ComparedOptimizer] {
-        try OptimizerSpec.parseList(text).map(parse)
+    public static func parseList(_ text: String, catalogue: OptimizerCatalogue) throws -> [ComparedOptimizer] {
+        try OptimizerSpec.parseList(text).map { try parse($0, catalogue: catalogue) }
     }
 
-    /// Builds every variant once (cheap), so that a spec the factory rejects fails before any training.
-    public func checkBuildable() throws {
+    /// Builds every variant once (cheap), so that a spec the catalogue rejects fails before any training.
+    public func checkBuildable(catalogue: OptimizerCatalogue) throws {
         for v in variants {
-            do { _ = try OptimizerFactory.make(v.spec) } catch let e as SpecError {
+            do { _ = try catalogue.make(v.spec) } catch let e as SpecError {
                 guard case .sweep = kind else { throw e }
                 throw SpecError("\(name): \(e.location)", e.message)
             }

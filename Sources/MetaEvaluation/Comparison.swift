@@ -28,11 +28,14 @@ public struct Comparison: Sendable {
     public var threads: Int
     /// Validation/test evaluation interval in steps (default: steps / 20).
     public var evaluateEvery: Int?
+    /// Builds the optimizers the specs name.
+    public var catalogue: OptimizerCatalogue
 
     public init(
         tasks: [ComparisonTask], optimizers: [ComparedOptimizer], steps: Int, seeds: [UInt64],
-        threads: Int = Parallel.availableCores, evaluateEvery: Int? = nil
+        threads: Int = Parallel.availableCores, evaluateEvery: Int? = nil, catalogue: OptimizerCatalogue = .handDesigned
     ) {
+        self.catalogue = catalogue
         self.tasks = tasks
         self.optimizers = optimizers
         self.steps = steps
@@ -94,7 +97,7 @@ public struct Comparison: Sendable {
         // Build everything once up front: errors surface before training, datasets get cached.
         var optimizerCache: [OptimizerSpec: any Optimizer] = [:]
         for item in items where optimizerCache[item.spec] == nil {
-            optimizerCache[item.spec] = try OptimizerFactory.make(item.spec)
+            optimizerCache[item.spec] = try catalogue.make(item.spec)
         }
         let pool = TaskPool(configs: tasks.map(\.config))
         var taskInfos: [ComparisonTaskInfo] = []

@@ -138,7 +138,7 @@ public enum ComparisonReport {
         return d
     }
 
-    /// The settings of a run, saved beside its results (DESIGN §9).
+    /// The settings of a run, saved beside its results (docs/architecture.md §9).
     public struct ConfigRecord: Codable, Sendable {
         public var taskSource: String
         public var tasks: [String]

@@ -1,7 +1,7 @@
 // The numbers a comparison is judged by. Every task counts once: per (task, optimizer) the final
 // normalized test loss is averaged over seeds; optimizers are then summarized over tasks (mean,
 // median, per-family means) and compared pairwise (on how many tasks A's seed mean is below B's).
-// Diverged runs carry their normalizer's cap (DESIGN §3), so every number here is finite.
+// Diverged runs carry their normalizer's cap (docs/architecture.md §3), so every number here is finite.
 
 import Foundation
 

@@ -1,4 +1,4 @@
-// Benchmarks of the learned optimizers' hot paths (figures for `metatrain bench` and DESIGN §8).
+// Benchmarks of the learned optimizers' hot paths (figures for `metatrain bench` and docs/architecture.md §8).
 
 import Foundation
 import MetaCore

@@ -1,4 +1,4 @@
-// The hierarchical learned optimizer of Metz et al. 2020 (arXiv 2009.11243, "LSTM_FF"; DESIGN §2): a
+// The hierarchical learned optimizer of Metz et al. 2020 (arXiv 2009.11243, "LSTM_FF"; docs/architecture.md §2): a
 // per-tensor LSTM that reads tensor statistics and the training/validation loss, and a per-parameter
 // MLP (the fused kernel `mt_lo_mlp_step`) that reads normalized accumulator features and the LSTM's
 // output and emits each parameter's step.

@@ -1,4 +1,4 @@
-// AdaX's rescaling as a block (DESIGN §6), vectorized in mt_opt_adax.
+// AdaX's rescaling as a block (docs/architecture.md §6), vectorized in mt_opt_adax.
 
 import CKernels
 import Foundation
@@ -19,7 +19,7 @@ public struct ScaleByAdaXState: Codable, Sendable, Equatable {
 ///
 /// with β₁ = `beta1` (0.9), β₂ = `beta2` (1e-4), ε = `epsilon`; `adax` uses `scale = −lr`.
 /// The paper writes v̂ = v / ((1+β₂)ᵗ − 1) and steps lr·m/(√v̂ + ε); that differs from the form
-/// above only in where ε sits (ε·√((1+β₂)ᵗ−1) there), negligible unless v is ~0. We follow DESIGN §6.
+/// above only in where ε sits (ε·√((1+β₂)ᵗ−1) there), negligible unless v is ~0. We follow docs/architecture.md §6.
 /// (1+β₂)ᵗ − 1 is computed as expm1(t·log1p(β₂)) in Double: with β₂ = 1e-4 the Float difference
 /// would lose most of its digits.
 public struct ScaleByAdaX: Optimizer {

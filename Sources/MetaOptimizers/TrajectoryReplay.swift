@@ -201,7 +201,7 @@ public enum TrajectoryReplay {
 
         let optimizer: any Optimizer
         do {
-            optimizer = try OptimizerRegistry.make(spec)
+            optimizer = try OptimizerCatalogue.handDesigned.make(spec)
         } catch let e as SpecError {
             throw SpecError("\(location).hyper: \(e.location)", e.message)
         }

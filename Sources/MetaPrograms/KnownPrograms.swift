@@ -1,11 +1,11 @@
-// The known programs of DESIGN §7 as text, the same text as the files in `Programs/` at the top of
+// The known programs of docs/architecture.md §7 as text, the same text as the files in `Programs/` at the top of
 // the repository (a test keeps them equal). The search starts from `adamw`.
 
 public enum KnownPrograms {
     /// Name → program text.
     public static let texts: [(name: String, text: String)] = [
         ("adamw", """
-            # AdamW without bias correction (DESIGN §7), the search's start program:
+            # AdamW without bias correction (docs/architecture.md §7), the search's start program:
             # m = 0.9 m + 0.1 g; v = 0.999 v + 0.001 g^2; update = lr * (m / (sqrt(v) + 1e-8) + 0.01 w)
             # lr: 0.001
             g2 = g * g

@@ -1,4 +1,4 @@
-// Symbolic optimizer programs (DESIGN §7, Chen et al. 2023): a program maps (w, g, m, v, lr) to
+// Symbolic optimizer programs (docs/architecture.md §7, Chen et al. 2023): a program maps (w, g, m, v, lr) to
 // (update, m, v) through a straight list of assignments, each one function of variables and constants.
 // The system applies `w ← w − update`; m and v are the two state slots (AdamW's memory).
 //

@@ -1,7 +1,7 @@
 // What can be known about a program without running it on data: whether it can run (abstract
 // execution over kinds and dependencies), which statements the outputs depend on (dead-statement
 // removal) and a hash of the pruned dataflow graph that ignores variable names and dead code, so that
-// the search evaluates each distinct optimizer once (DESIGN §7).
+// the search evaluates each distinct optimizer once (docs/architecture.md §7).
 
 import Foundation
 

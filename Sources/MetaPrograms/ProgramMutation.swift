@@ -1,4 +1,4 @@
-// The three mutations of the program search (DESIGN §7), one third each: insert a random statement,
+// The three mutations of the program search (docs/architecture.md §7), one third each: insert a random statement,
 // delete one, or change one argument (to another variable or a constant, or scale a constant by 2^a
 // with a ~ N(0, 1)). Mutations repeat until the pruned dataflow graph's hash changes, so a child is
 // never the parent in disguise. Children may be invalid; the search checks them before evaluating.

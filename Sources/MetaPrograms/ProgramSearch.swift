@@ -1,5 +1,5 @@
 // Regularized evolution over optimizer programs (Real et al. 2019 as used by Chen et al. 2023,
-// DESIGN §7). The population starts as copies of AdamW; each generation draws `batch` children, each
+// docs/architecture.md §7). The population starts as copies of AdamW; each generation draws `batch` children, each
 // a mutation of the winner of a tournament of `tournament` random members; children that cannot run
 // are rejected by abstract execution, the rest are looked up in a cache keyed by the hash of their
 // pruned dataflow graph and only new graphs are trained. Each child then replaces the oldest member.

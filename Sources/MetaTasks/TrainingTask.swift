@@ -27,7 +27,7 @@ public protocol TrainingTask: AnyObject {
     var config: TaskConfig { get }
     /// Named tensors of the flat parameter vector.
     var layout: ParameterLayout { get }
-    /// Maps a raw loss to a scale shared by all tasks (DESIGN §3).
+    /// Maps a raw loss to a scale shared by all tasks (docs/architecture.md §3).
     var normalizer: LossNormalizer { get }
 
     /// Initial parameters; the key picks one draw of the task's initializer.
@@ -54,7 +54,7 @@ extension TrainingTask {
     }
 }
 
-/// Maps a task's raw loss to a shared scale so that tasks of different scale weigh alike (DESIGN §3).
+/// Maps a task's raw loss to a shared scale so that tasks of different scale weigh alike (docs/architecture.md §3).
 public enum LossNormalizer: Codable, Hashable, Sendable {
     /// Softmax cross-entropy over `classes` classes: `(clip(L, 0, log 2C) − log(C/5)) · 10 / log C`,
     /// following the learned_optimization task normalizers.

@@ -52,7 +52,7 @@ struct Bench: ParsableCommand {
         let names = only.map { $0.split(separator: ",").map(String.init) } ?? Bench.workloads.map(\.name)
         var results: [String: TimingSummary] = [:]
         let stepped: (any Optimizer)? = try stepOptimizer.map { spec in
-            do { return try OptimizerFactory.make(spec) } catch { throw ValidationError("--step-optimizer: \(error)") }
+            do { return try MetaTrain.catalogue.make(spec) } catch { throw ValidationError("--step-optimizer: \(error)") }
         }
         for w in Bench.workloads where names.contains(w.name) {
             if !json { FileHandle.standardError.write(Data("timing \(w.name)…\n".utf8)) }
@@ -99,7 +99,7 @@ struct Bench: ParsableCommand {
                 adam.step(&parameters, gradient: &gradient, state: &state, context: StepContext(step: step, layout: layout))
             }
         }
-        return run(try! OptimizerRegistry.make("adam:lr=1e-3"))
+        return run(try! OptimizerCatalogue.handDesigned.make("adam:lr=1e-3"))
     }
 
     /// The peers' Adam workload: one update of 1e6 floats (the registry's Adam, fused in-place step).

@@ -51,7 +51,7 @@ struct Compare: ParsableCommand {
             throw ValidationError("--family: unknown family '\(f)'; one of: \(TaskFamilyName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard !out.isEmpty else { throw ValidationError("--out must name a directory") }
-        do { try ComparedOptimizer.parseList(optimizers).forEach { try $0.checkBuildable() } } catch {
+        do { try ComparedOptimizer.parseList(optimizers, catalogue: MetaTrain.catalogue).forEach { try $0.checkBuildable(catalogue: MetaTrain.catalogue) } } catch {
             throw ValidationError("--optimizers: \(error)")
         }
     }
@@ -63,12 +63,12 @@ struct Compare: ParsableCommand {
         guard !selected.isEmpty else {
             throw ValidationError("--tasks: no tasks left" + (family.map { " after --family \($0)" } ?? ""))
         }
-        let compared = try ComparedOptimizer.parseList(optimizers)
+        let compared = try ComparedOptimizer.parseList(optimizers, catalogue: MetaTrain.catalogue)
         var sweeps: [String: [Float]] = [:]
         for o in compared { if case .sweep(let s) = o.kind { sweeps[o.name] = s.learningRates } }
         let comparison = Comparison(
             tasks: selected, optimizers: compared, steps: steps, seeds: (0..<seeds).map(UInt64.init),
-            threads: threads, evaluateEvery: evaluateEvery)
+            threads: threads, evaluateEvery: evaluateEvery, catalogue: MetaTrain.catalogue)
         let runs = comparison.workItems.count
         FileHandle.standardError.write(Data(
             "compare: \(selected.count) tasks × \(compared.count) optimizers × \(seeds) seeds = \(runs) runs of \(steps) steps on \(threads) threads\n".utf8))

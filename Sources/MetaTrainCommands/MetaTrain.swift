@@ -1,6 +1,9 @@
 // The root command.
 
 import ArgumentParser
+import MetaLearned
+import MetaOptimizers
+import MetaPrograms
 
 public struct MetaTrain: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -12,10 +15,7 @@ public struct MetaTrain: ParsableCommand {
 
     public init() {}
 
-    /// Registers the optimizer resolvers (`lo:PATH`, `program:PATH`) before parsing, then runs the command.
-    public static func main() {
-        LearnedOptimizerResolver.register()
-        ProgramResolver.register()
-        main(nil)
-    }
+    /// The composition root: every optimizer kind the command line builds from specs (the hand-designed
+    /// ones, `lo:` and `learned`, `program:`). Commands pass it to whatever builds optimizers.
+    public static let catalogue = OptimizerCatalogue.withLearnedOptimizers.adding(ProgramKinds.shared.kinds)
 }

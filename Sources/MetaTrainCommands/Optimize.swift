@@ -51,7 +51,7 @@ struct Optimize: ParsableCommand {
 
     func run() throws {
         let spec = try OptimizerSpec.parse(optimizer)
-        let opt = try OptimizerFactory.make(spec)
+        let opt = try MetaTrain.catalogue.make(spec)
         let (name, config) = try TaskSpec.resolve(task) { try zoo.locate() }
         let t = try config.makeTask()
         BLAS.setThreads(threads)

@@ -35,17 +35,3 @@ struct Replay: ParsableCommand {
         if failed > 0 { throw ExitCode.failure }
     }
 }
-
-struct Optimizers: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List the optimizers, their keys with defaults, and the keys every optimizer accepts.")
-
-    func run() throws {
-        print(OptimizerRegistry.helpText())
-        print("Learned optimizers: lo:PATH (a checkpoint written by `metatrain train`), lo:default (Checkpoints/default.safetensors); lo:PATH,scale=S multiplies its updates by S; the common keys apply too.")
-        print("  learned[:PATH,…] is lo:PATH,… (PATH default when absent) inside the recommended wrappers: \(LearnedOptimizerResolver.recommendedWrapper).")
-        print("Optimizer programs: program:PATH[,lr=X] (a program file, see Programs/), program:NAME for a shipped one (\(KnownPrograms.texts.map(\.name).joined(separator: ", "))).")
-        print("In compare also: adam-tuned (Adam with a per-task sweep of 14 learning rates, 1e-5…1e-1, best by validation loss),")
-        print("  tuned:inner=[SPEC],min=…,max=…,count=… (the same sweep for any optimizer taking lr, e.g. inner=[program:Programs/lion.prog]).")
-    }
-}

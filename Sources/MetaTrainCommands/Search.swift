@@ -1,4 +1,4 @@
-// `metatrain search`: evolve optimizer programs from AdamW (DESIGN §7). Reads flags, picks the task
+// `metatrain search`: evolve optimizer programs from AdamW (docs/architecture.md §7). Reads flags, picks the task
 // sets from the zoo's train list, runs `ProgramSearch` with a live line, saves its state after each
 // generation that is at least --save-every seconds after the last save and on Ctrl-C, and writes the
 // results. The algorithm lives in MetaPrograms.

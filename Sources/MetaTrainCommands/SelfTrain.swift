@@ -1,4 +1,4 @@
-// `metatrain self-train` (DESIGN §4, paper §4.6): the same fresh learned optimizer (same seed, tasks and
+// `metatrain self-train` (docs/architecture.md §4, paper §4.6): the same fresh learned optimizer (same seed, tasks and
 // budget) is meta-trained once per outer optimizer — a trained learned optimizer (`lo:PATH`) and
 // baselines such as Adam — each run a normal `train` run directory under OUT; then the meta-loss
 // curves are written side by side (CSV, SVG, report) and every trained optimizer is compared on
@@ -58,13 +58,13 @@ struct SelfTrain: ParsableCommand {
             let outers = try SelfTrainPlan.parseOuters(outer: outer, baselines: baselines)
             // Every outer optimizer must build before any training (a missing lo: checkpoint fails here).
             for (i, spec) in outers.enumerated() {
-                do { _ = try OptimizerFactory.make(spec) } catch {
+                do { _ = try MetaTrain.catalogue.make(spec) } catch {
                     throw ValidationError("\(i == 0 ? "--outer" : "--baselines"): '\(spec)': \(error)")
                 }
             }
         }
         if !noEval, !evalBaselines.trimmingCharacters(in: .whitespaces).isEmpty {
-            do { try ComparedOptimizer.parseList(evalBaselines).forEach { try $0.checkBuildable() } } catch {
+            do { try ComparedOptimizer.parseList(evalBaselines, catalogue: MetaTrain.catalogue).forEach { try $0.checkBuildable(catalogue: MetaTrain.catalogue) } } catch {
                 throw ValidationError("--eval-baselines: \(error)")
             }
         }
@@ -96,7 +96,7 @@ struct SelfTrain: ParsableCommand {
         }
         flags.applyHousekeeping(to: &plan.config)
         for spec in plan.outers where resume {
-            do { _ = try OptimizerFactory.make(spec) } catch { throw ValidationError("outer optimizer '\(spec)': \(error)") }
+            do { _ = try MetaTrain.catalogue.make(spec) } catch { throw ValidationError("outer optimizer '\(spec)': \(error)") }
         }
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         try plan.write(planPath)
@@ -161,15 +161,15 @@ struct SelfTrain: ParsableCommand {
         var optimizers: [ComparedOptimizer] = []
         for run in plan.runs {
             let path = URL(fileURLWithPath: out).appendingPathComponent(run.directory).appendingPathComponent("final.safetensors").path
-            let spec = OptimizerSpec(name: LearnedOptimizerResolver.name, settings: [(OptimizerSpec.positionalKey, .text(path))])
+            let spec = OptimizerSpec(name: LearnedOptimizerKinds.name, settings: [(OptimizerSpec.positionalKey, .text(path))])
             optimizers.append(ComparedOptimizer(name: SelfTrainReport.trainedName(run), kind: .single(spec)))
         }
         if !evalBaselines.trimmingCharacters(in: .whitespaces).isEmpty {
-            optimizers += try ComparedOptimizer.parseList(evalBaselines)
+            optimizers += try ComparedOptimizer.parseList(evalBaselines, catalogue: MetaTrain.catalogue)
         }
         let threads = plan.config.threads ?? Parallel.availableCores
         let comparison = Comparison(tasks: tasks, optimizers: optimizers, steps: evalSteps,
-                                    seeds: (0..<evalSeeds).map(UInt64.init), threads: threads)
+                                    seeds: (0..<evalSeeds).map(UInt64.init), threads: threads, catalogue: MetaTrain.catalogue)
         FileHandle.standardError.write(Data(
             "held-out comparison: \(tasks.count) tasks × \(optimizers.count) optimizers × \(evalSeeds) seeds, \(evalSteps) steps\n".utf8))
         let reporter = ProgressReporter()
@@ -213,7 +213,7 @@ struct SelfTrainPlan: Codable, Equatable {
     /// `lo:…/name.safetensors` → `lo-name` (`lo:default,scale=0.3` → `lo-default-scale-0.3`); other specs with characters other than letters, digits,
     /// `-`, `_` and `.` replaced by `-` (`adam:lr=1e-3` → `adam-lr-1e-3`).
     static func directoryName(_ spec: String) -> String {
-        if let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerResolver.name,
+        if let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerKinds.name,
            case .text(let path)? = parsed[OptimizerSpec.positionalKey] {
             let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             let rest = parsed.settings.filter { $0.key != OptimizerSpec.positionalKey }.map { "-\($0.key)-\($0.value)" }

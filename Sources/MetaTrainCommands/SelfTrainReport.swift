@@ -84,7 +84,7 @@ struct SelfTrainReport {
 
     /// A legend-sized label: `lo:/long/path/name.safetensors` → `lo:name.safetensors`.
     static func shortLabel(_ spec: String) -> String {
-        guard let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerResolver.name,
+        guard let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerKinds.name,
               case .text(let path)? = parsed[OptimizerSpec.positionalKey], path.contains("/") else { return spec }
         return "lo:" + URL(fileURLWithPath: path).lastPathComponent
     }
@@ -128,12 +128,13 @@ struct SelfTrainReport {
 
     static func outerInfo(_ spec: String) -> OuterInfo {
         var info = OuterInfo(spec: spec)
-        guard let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerResolver.name,
-              let path = try? LearnedOptimizerResolver.shared.path(of: parsed) else { return info }
+        guard let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerKinds.name,
+              let source = try? LearnedOptimizerKinds.shared.source(of: parsed) else { return info }
+        let path = source.description
         // Relative to the working directory when inside it, so reports read the same on every clone.
         let cwd = FileManager.default.currentDirectoryPath + "/"
         info.checkpoint = path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
-        guard let ckpt = try? LearnedOptimizerResolver.shared.checkpoint(parsed) else { return info }
+        guard let ckpt = try? LearnedOptimizerKinds.shared.checkpoint(parsed) else { return info }
         info.architecture = ckpt.architecture.name
         if let text = ckpt.config, let cfg = try? MetaTrainingConfig.decode(Data(text.utf8)) {
             info.trainingHorizon = [cfg.horizon.lowerBound, cfg.horizon.upperBound]

@@ -253,7 +253,7 @@ final class TrainRun {
         for f in TaskFamilyName.allCases { picked += list.tasks.filter { $0.config.family == f }.prefix(2) }
         let steps = 200
         let lo = try trainer.trainedOptimizer
-        let adam = try OptimizerRegistry.make("adam:lr=1e-3")
+        let adam = try OptimizerCatalogue.handDesigned.make("adam:lr=1e-3")
         BLAS.setThreads(1)
         let results: [Float] = Parallel.map(picked.count * 2, threads: trainer.threads) { i in
             let entry = picked[i / 2]

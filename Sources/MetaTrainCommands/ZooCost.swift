@@ -1,5 +1,5 @@
 // `metatrain zoo cost`: measured time of one inner step (loss + gradient + SGD update) of every
-// task in a list, to check that the zoo stays cheap (DESIGN §5).
+// task in a list, to check that the zoo stays cheap (docs/architecture.md §5).
 
 import ArgumentParser
 import Foundation

@@ -1,4 +1,4 @@
-// The outer loop (DESIGN §3): each outer step unrolls one truncation per slot with θ+ε and θ−ε,
+// The outer loop (docs/architecture.md §3): each outer step unrolls one truncation per slot with θ+ε and θ−ε,
 // combines the meta-losses into an ES or PES estimate ĝ, sanitizes and clips it, and hands it to the
 // outer optimizer — any `Optimizer`, including one a learned optimizer made (self-training, §4).
 // Work is spread over (slot, ±) pairs; reductions run in slot order, so results do not depend on the
@@ -39,12 +39,14 @@ public final class MetaTrainer {
     private let taskCache: TaskCache
     /// The config's `innerWrapper`, parsed once.
     private let innerWrapper: OptimizerSpec?
+    /// Builds `innerWrapper` around the learned optimizer.
+    public let catalogue: OptimizerCatalogue
 
     /// A fresh run: θ from `initialTheta` (a warm start) or the learned optimizer's initializer, slots at
     /// their first episodes.
     public convenience init(
         config: MetaTrainingConfig, learnedOptimizer: any LearnedOptimizer, outerOptimizer: any Optimizer,
-        tasks: [TaskConfig], initialTheta: [Float]? = nil
+        tasks: [TaskConfig], initialTheta: [Float]? = nil, catalogue: OptimizerCatalogue = .withLearnedOptimizers
     ) throws {
         let keys = MetaTrainingKeys(seed: config.seed)
         let theta = initialTheta ?? learnedOptimizer.initialMetaParameters(key: keys.metaParameters)
@@ -60,14 +62,15 @@ public final class MetaTrainer {
         let state = MetaTrainerState(
             metaParameters: theta, metaLayout: layout, outerOptimizerState: initial(outerOptimizer), outerStep: 0,
             slots: slots, totalInnerSteps: 0, estimator: config.estimator, seed: config.seed)
-        try self.init(config: config, learnedOptimizer: learnedOptimizer, outerOptimizer: outerOptimizer, tasks: tasks, resumingFrom: state)
+        try self.init(config: config, learnedOptimizer: learnedOptimizer, outerOptimizer: outerOptimizer, tasks: tasks, resumingFrom: state,
+                      catalogue: catalogue)
     }
 
     /// Continues a run from its state (as encoded after any number of steps): the continuation is
     /// bit-identical to a run that was never interrupted.
     public init(
         config: MetaTrainingConfig, learnedOptimizer: any LearnedOptimizer, outerOptimizer: any Optimizer,
-        tasks: [TaskConfig], resumingFrom state: MetaTrainerState
+        tasks: [TaskConfig], resumingFrom state: MetaTrainerState, catalogue: OptimizerCatalogue = .withLearnedOptimizers
     ) throws {
         guard state.metaLayout == learnedOptimizer.metaLayout, state.metaParameters.count == state.metaLayout.count else {
             throw SpecError("state", "θ in the state does not fit the learned optimizer's layout (\(state.metaParameters.count) values, layout of \(learnedOptimizer.metaLayout.count))")
@@ -93,7 +96,7 @@ public final class MetaTrainer {
         do {
             innerWrapper = try config.innerWrapper.map { try OptimizerSpec.parse($0) }
             if let spec = innerWrapper {
-                _ = try OptimizerRegistry.wrapping(learnedOptimizer.optimizer(metaParameters: state.metaParameters), in: spec)
+                _ = try catalogue.make(spec, theta: learnedOptimizer.optimizer(metaParameters: state.metaParameters))
             }
         } catch {
             throw SpecError.from(error, file: "innerWrapper")
@@ -103,6 +106,7 @@ public final class MetaTrainer {
         for task in tasks + state.slots.map(\.task) where seen.insert(task).inserted {
             do { _ = try task.makeTask() } catch { throw SpecError.from(error, file: "tasks") }
         }
+        self.catalogue = catalogue
         self.config = config
         self.learnedOptimizer = learnedOptimizer
         self.outerOptimizer = outerOptimizer
@@ -114,19 +118,21 @@ public final class MetaTrainer {
     }
 
     /// Builds everything from the config: the learned optimizer from `architecture`, the outer optimizer
-    /// through `OptimizerFactory`, and the tasks from the zoo (or the explicit list).
-    public convenience init(config: MetaTrainingConfig, zoo: TaskZoo? = nil, resumingFrom state: MetaTrainerState? = nil) throws {
+    /// through `catalogue`, and the tasks from the zoo (or the explicit list).
+    public convenience init(config: MetaTrainingConfig, zoo: TaskZoo? = nil, resumingFrom state: MetaTrainerState? = nil,
+                            catalogue: OptimizerCatalogue = .withLearnedOptimizers) throws {
         let lo = config.architecture.make()
         let outer: any Optimizer
-        do { outer = try OptimizerFactory.make(config.outerOptimizer) } catch {
+        do { outer = try catalogue.make(config.outerOptimizer) } catch {
             throw SpecError.from(error, file: "outerOptimizer")
         }
         let tasks = try config.resolveTasks(zoo: zoo)
         if let state {
-            try self.init(config: config, learnedOptimizer: lo, outerOptimizer: outer, tasks: tasks, resumingFrom: state)
+            try self.init(config: config, learnedOptimizer: lo, outerOptimizer: outer, tasks: tasks, resumingFrom: state, catalogue: catalogue)
         } else {
             try self.init(config: config, learnedOptimizer: lo, outerOptimizer: outer, tasks: tasks,
-                          initialTheta: try config.initialCheckpoint.map { try Self.warmStart($0, architecture: config.architecture) })
+                          initialTheta: try config.initialCheckpoint.map { try Self.warmStart($0, architecture: config.architecture) },
+                          catalogue: catalogue)
         }
     }
 
@@ -149,14 +155,15 @@ public final class MetaTrainer {
     public var outerStep: Int { state.outerStep }
     /// The inner optimizer that θ defines now (what evaluations and checkpoints score).
     public var trainedOptimizer: any Optimizer {
-        get throws { try Self.inner(learnedOptimizer, metaParameters: state.metaParameters, wrapper: innerWrapper) }
+        get throws { try Self.inner(learnedOptimizer, metaParameters: state.metaParameters, wrapper: innerWrapper, catalogue: catalogue) }
     }
 
     /// The learned optimizer of θ inside `wrapper` (the config's `innerWrapper`), if any.
-    static func inner(_ lo: any LearnedOptimizer, metaParameters: [Float], wrapper: OptimizerSpec?) throws -> any Optimizer {
+    static func inner(_ lo: any LearnedOptimizer, metaParameters: [Float], wrapper: OptimizerSpec?,
+                      catalogue: OptimizerCatalogue) throws -> any Optimizer {
         let bare = lo.optimizer(metaParameters: metaParameters)
         guard let wrapper else { return bare }
-        return try OptimizerRegistry.wrapping(bare, in: wrapper)
+        return try catalogue.make(wrapper, theta: bare)
     }
 
     /// One outer step.
@@ -186,7 +193,7 @@ public final class MetaTrainer {
         let savedBLASThreads = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(savedBLASThreads) }
-        let lo = learnedOptimizer, cfg = config, keySchedule = keys, cache = taskCache, wrapper = innerWrapper
+        let lo = learnedOptimizer, cfg = config, keySchedule = keys, cache = taskCache, wrapper = innerWrapper, catalogue = catalogue
         let results: [Result<TruncationResult, Error>] = Parallel.map(2 * slotCount, threads: threads) { item in
             let i = item / 2, side = item % 2
             let slot = slots[i]
@@ -197,7 +204,7 @@ public final class MetaTrainer {
                 let task = try cache.task(slot.task, item: item)
                 let startState: InnerRunState? = slot.inner.isEmpty ? nil : slot.inner[pes ? side : 0]
                 return try Self.truncation(
-                    try Self.inner(lo, metaParameters: perturbed, wrapper: wrapper), task: task, slot: slot, slotIndex: i, start: startState,
+                    try Self.inner(lo, metaParameters: perturbed, wrapper: wrapper, catalogue: catalogue), task: task, slot: slot, slotIndex: i, start: startState,
                     config: cfg, keys: keySchedule)
             })
         }

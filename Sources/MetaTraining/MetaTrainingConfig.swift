@@ -1,4 +1,4 @@
-// The configuration of a meta-training run (DESIGN §3): plain Codable data, read strictly (unknown keys
+// The configuration of a meta-training run (docs/architecture.md §3): plain Codable data, read strictly (unknown keys
 // and out-of-range values are `SpecError`s naming the key), every field with a default.
 
 import Foundation
@@ -90,7 +90,7 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     public var randomInitialOffset: Bool = true
     /// Standard deviation of the perturbation ε ~ N(0, σ²I) of θ.
     public var sigma: Float = 0.01
-    /// The outer optimizer (an `OptimizerFactory` spec).
+    /// The outer optimizer (an optimizer spec the catalogue builds).
     public var outerOptimizer: String = "adam:lr=1e-3"
     /// Optimizer wrappers around the learned optimizer during inner training, as a spec in which
     /// `theta` names the learned optimizer: `plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[theta]]`
@@ -164,8 +164,8 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
             do { spec = try OptimizerSpec.parse(wrapper) } catch {
                 throw r.error("innerWrapper", "'\(wrapper)' is not an optimizer spec: \(error)")
             }
-            guard OptimizerRegistry.mentionsPlaceholder(spec) else {
-                throw r.error("innerWrapper", "'\(wrapper)' must name the learned optimizer as '\(OptimizerRegistry.placeholderName)', e.g. hypergrad:inner=[theta]")
+            guard OptimizerCatalogue.mentionsPlaceholder(spec) else {
+                throw r.error("innerWrapper", "'\(wrapper)' must name the learned optimizer as '\(OptimizerCatalogue.placeholderName)', e.g. hypergrad:inner=[theta]")
             }
             innerWrapper = wrapper
         }
@@ -214,7 +214,7 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
         return pool
     }
 
-    /// DESIGN §3's sanity target: 4 × 10-dimensional quadratics `‖p − p*‖²` (p* ~ N(0, I), p0 ~ N(0, I)),
+    /// docs/architecture.md §3's sanity target: 4 × 10-dimensional quadratics `‖p − p*‖²` (p* ~ N(0, I), p0 ~ N(0, I)),
     /// PES, truncation 50, horizon log-uniform in [100, 300], Adam 1e-3, 1,500 outer steps, and like
     /// learned_optimization's outer trainer no clipping of ĝ (with the ±0.1 clip this toy learns more
     /// slowly: last-100 / first-100 meta-loss 0.36 against 0.28 without, mean of 4 seeds).

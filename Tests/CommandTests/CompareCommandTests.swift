@@ -9,7 +9,7 @@ final class CompareCommandTests: XCTestCase {
         let dir = temporaryDirectory().appendingPathComponent("out")
         defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
         // adam-tuned joins once the registry has adam (a short sweep keeps the test quick).
-        let hasAdam = OptimizerRegistry.entries.contains { $0.name == "adam" }
+        let hasAdam = OptimizerCatalogue.handDesigned.kinds.contains { $0.name == "adam" }
         let optimizers = "sgd:lr=0.01;sgd:lr=0.001" + (hasAdam ? ";adam-tuned:count=3" : "")
         let tasks = ["heldout/quadratic-000", "heldout/function2d-000", "heldout/mlp-000"]
         let r = try metatrain([

@@ -1,4 +1,4 @@
-// `lo:PATH` as an optimizer spec: through `OptimizerFactory.make` with a test learned optimizer,
+// `lo:PATH` as an optimizer spec: through a catalogue with the learned kinds of a test learned optimizer,
 // and through the binary (`metatrain optimize --optimizer lo:PATH`).
 
 import Foundation
@@ -24,19 +24,16 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         return path
     }
 
-    /// A checkpoint of `LearnableSGD` in a fresh directory, with the resolvers registered as every command
-    /// does at start-up and a resolver that builds `LearnableSGD` in front; `cleanUp` restores the
-    /// resolvers and removes the directory.
-    func registeredCheckpoint() throws -> (dir: URL, path: String, cleanUp: () -> Void) {
+    /// The hand-designed kinds with `lo:`/`learned` building `LearnableSGD` (a fresh checkpoint cache).
+    func testCatalogue() -> OptimizerCatalogue {
+        OptimizerCatalogue.handDesigned.adding(LearnedOptimizerKinds { _ in LearnableSGD() }.kinds)
+    }
+
+    /// A checkpoint of `LearnableSGD` in a fresh directory, and `testCatalogue()`; `cleanUp` removes the directory.
+    func registeredCheckpoint() throws -> (dir: URL, path: String, catalogue: OptimizerCatalogue, cleanUp: () -> Void) {
         let dir = temporaryDirectory()
         let path = try writeCheckpoint(dir)
-        LearnedOptimizerResolver.register()
-        let saved = OptimizerFactory.resolvers
-        OptimizerFactory.resolvers.insert(LearnedOptimizerResolver { _ in LearnableSGD() }.resolver, at: 0)
-        return (dir, path, {
-            OptimizerFactory.resolvers = saved
-            try? FileManager.default.removeItem(at: dir)
-        })
+        return (dir, path, testCatalogue(), { try? FileManager.default.removeItem(at: dir) })
     }
 
     /// One SGD step on p = [1] with gradient [2].
@@ -55,47 +52,44 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = try writeCheckpoint(dir)
-        let resolver = LearnedOptimizerResolver { _ in LearnableSGD() }
-        let saved = OptimizerFactory.resolvers
-        OptimizerFactory.resolvers.insert(resolver.resolver, at: 0)
-        defer { OptimizerFactory.resolvers = saved }
+        let catalogue = testCatalogue()
 
-        XCTAssertTrue(OptimizerFactory.names.contains("lo"))
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lo:\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lo:path=\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
-        XCTAssertNoThrow(try ComparedOptimizer.parseList("sgd;lo:\(path)").forEach { try $0.checkBuildable() })
+        XCTAssertTrue(catalogue.names.contains("lo"))
+        XCTAssertEqual(stepOnce(try catalogue.make("lo:\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try catalogue.make("lo:path=\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
+        XCTAssertNoThrow(try ComparedOptimizer.parseList("sgd;lo:\(path)", catalogue: catalogue).forEach { try $0.checkBuildable(catalogue: catalogue) })
 
         // Cached by path: rewriting the file does not change what an already-loaded spec gives.
         _ = try writeCheckpoint(dir, logLearningRate: log(0.5))
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lo:\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
-        XCTAssertEqual(stepOnce(try LearnedOptimizerResolver { _ in LearnableSGD() }.make(OptimizerSpec.parse("lo:\(path)"))), 0, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try catalogue.make("lo:\(path)")), 1 - 0.1 * 2, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try testCatalogue().make("lo:\(path)")), 0, accuracy: 1e-6)
 
         // Errors name the file or the spec.
         let missing = dir.appendingPathComponent("none.safetensors").path
-        XCTAssertThrowsError(try OptimizerFactory.make("lo:\(missing)")) { e in
+        XCTAssertThrowsError(try catalogue.make("lo:\(missing)")) { e in
             XCTAssertEqual(e as? SpecError, SpecError(missing, "no such file"))
         }
         let garbage = dir.appendingPathComponent("garbage.safetensors").path
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: garbage))
-        XCTAssertThrowsError(try OptimizerFactory.make("lo:\(garbage)")) { e in
+        XCTAssertThrowsError(try catalogue.make("lo:\(garbage)")) { e in
             XCTAssertTrue("\(e)".hasPrefix(garbage) && "\(e)".contains("not a valid safetensors file"), "\(e)")
         }
-        XCTAssertThrowsError(try OptimizerFactory.make("lo")) { e in XCTAssertTrue("\(e)".contains("needs a checkpoint"), "\(e)") }
-        XCTAssertThrowsError(try OptimizerFactory.make("lo:\(path),lr=3")) { e in XCTAssertTrue("\(e)".contains("unknown key 'lr'"), "\(e)") }
+        XCTAssertThrowsError(try catalogue.make("lo")) { e in XCTAssertTrue("\(e)".contains("needs a checkpoint"), "\(e)") }
+        XCTAssertThrowsError(try catalogue.make("lo:\(path),lr=3")) { e in XCTAssertTrue("\(e)".contains("unknown key 'lr'"), "\(e)") }
     }
 
     /// Lookahead takes a learned optimizer as its inner optimizer: `lookahead:k=K,inner=[lo:PATH]`.
     func testLookaheadAroundALearnedOptimizer() throws {
-        let (dir, path, cleanUp) = try registeredCheckpoint()
+        let (dir, path, catalogue, cleanUp) = try registeredCheckpoint()
         defer { cleanUp() }
 
         // k = 1: fast = 1 − 0.1·2 = 0.8, slow = 1 + 0.5·(0.8 − 1) = 0.9.
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lookahead:k=1,alpha=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try catalogue.make("lookahead:k=1,alpha=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
         // k = 2: the first step is the inner optimizer's alone.
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("lookahead:k=2,alpha=0.5,inner=[lo:\(path),scale=2]")), 1 - 2 * 0.1 * 2, accuracy: 1e-6)
-        XCTAssertNoThrow(try ComparedOptimizer.parseList("lookahead:k=10,inner=[lo:\(path)]").forEach { try $0.checkBuildable() })
+        XCTAssertEqual(stepOnce(try catalogue.make("lookahead:k=2,alpha=0.5,inner=[lo:\(path),scale=2]")), 1 - 2 * 0.1 * 2, accuracy: 1e-6)
+        XCTAssertNoThrow(try ComparedOptimizer.parseList("lookahead:k=10,inner=[lo:\(path)]", catalogue: catalogue).forEach { try $0.checkBuildable(catalogue: catalogue) })
         let missing = dir.appendingPathComponent("none.safetensors").path
-        XCTAssertThrowsError(try OptimizerFactory.make("lookahead:inner=[lo:\(missing)]")) { e in
+        XCTAssertThrowsError(try catalogue.make("lookahead:inner=[lo:\(missing)]")) { e in
             XCTAssertTrue("\(e)".contains("key 'inner'") && "\(e)".contains("no such file"), "\(e)")
         }
     }
@@ -103,28 +97,28 @@ final class LearnedOptimizerCommandTests: XCTestCase {
     /// The step-size wrappers take a learned optimizer too: `plateau:…,inner=[hypergrad:…,inner=[lo:PATH]]`,
     /// `mechanic:inner=[lo:PATH]` (whose first step is s_init times the learned one).
     func testStepSizeWrappersAroundALearnedOptimizer() throws {
-        let (dir, path, cleanUp) = try registeredCheckpoint()
+        let (dir, path, catalogue, cleanUp) = try registeredCheckpoint()
         defer { cleanUp() }
 
         // The first step of either wrapper is the inner optimizer's own: 1 − 0.1·2.
         let spec = "plateau:rise=0.03,inner=[hypergrad:beta=0.1,inner=[lo:\(path)]]"
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make(spec)), 0.8, accuracy: 1e-6)
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("hypergrad:init_scale=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("mechanic:s_init=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
-        XCTAssertTrue(try OptimizerFactory.make(spec).usesValidationLoss)
-        XCTAssertNoThrow(try ComparedOptimizer.parseList(spec).forEach { try $0.checkBuildable() })
+        XCTAssertEqual(stepOnce(try catalogue.make(spec)), 0.8, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try catalogue.make("hypergrad:init_scale=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
+        XCTAssertEqual(stepOnce(try catalogue.make("mechanic:s_init=0.5,inner=[lo:\(path)]")), 0.9, accuracy: 1e-6)
+        XCTAssertTrue(try catalogue.make(spec).usesValidationLoss)
+        XCTAssertNoThrow(try ComparedOptimizer.parseList(spec, catalogue: catalogue).forEach { try $0.checkBuildable(catalogue: catalogue) })
         let missing = dir.appendingPathComponent("none.safetensors").path
-        XCTAssertThrowsError(try OptimizerFactory.make("plateau:inner=[hypergrad:inner=[lo:\(missing)]]")) { e in
+        XCTAssertThrowsError(try catalogue.make("plateau:inner=[hypergrad:inner=[lo:\(missing)]]")) { e in
             XCTAssertTrue("\(e)".contains("key 'inner'") && "\(e)".contains("no such file"), "\(e)")
         }
     }
 
-    /// `learned:PATH,…` is `lo:PATH,…` inside `LearnedOptimizerResolver.recommendedWrapper`, step for step.
+    /// `learned:PATH,…` is `lo:PATH,…` inside `LearnedOptimizerKinds.recommendedWrapper`, step for step.
     func testLearnedIsTheCheckpointInsideTheRecommendedWrappers() throws {
-        let (dir, path, cleanUp) = try registeredCheckpoint()
+        let (dir, path, catalogue, cleanUp) = try registeredCheckpoint()
         defer { cleanUp() }
 
-        XCTAssertTrue(OptimizerFactory.names.contains("learned"))
+        XCTAssertTrue(catalogue.names.contains("learned"))
         XCTAssertEqual(try OptimizerSpec.parse("learned:\(path),scale=2").description, "learned:\(path),scale=2")
         /// Ten steps on a quadratic with a fixed curvature per element: the parameters after each step.
         func trajectory(_ opt: any Optimizer) -> [[Float]] {
@@ -142,20 +136,20 @@ final class LearnedOptimizerCommandTests: XCTestCase {
             }
             return run(opt)
         }
-        let explicit = LearnedOptimizerResolver.recommendedWrapper.replacingOccurrences(of: "[theta]", with: "[lo:\(path),scale=2]")
-        let a = trajectory(try OptimizerFactory.make("learned:\(path),scale=2")), b = trajectory(try OptimizerFactory.make(explicit))
+        let explicit = LearnedOptimizerKinds.recommendedWrapper.replacingOccurrences(of: "[theta]", with: "[lo:\(path),scale=2]")
+        let a = trajectory(try catalogue.make("learned:\(path),scale=2")), b = trajectory(try catalogue.make(explicit))
         XCTAssertEqual(a, b)
         // The wrappers start at a quarter of the inner step for dense tensors (init_scale=0.25): 1 − 0.25·2·0.1·2.
-        XCTAssertEqual(stepOnce(try OptimizerFactory.make("learned:\(path),scale=2")), 1 - 0.25 * 2 * 0.1 * 2, accuracy: 1e-6)
-        XCTAssertNotEqual(a, trajectory(try OptimizerFactory.make("lo:\(path),scale=2")))
-        XCTAssertNoThrow(try ComparedOptimizer.parseList("learned:\(path);adam").forEach { try $0.checkBuildable() })
+        XCTAssertEqual(stepOnce(try catalogue.make("learned:\(path),scale=2")), 1 - 0.25 * 2 * 0.1 * 2, accuracy: 1e-6)
+        XCTAssertNotEqual(a, trajectory(try catalogue.make("lo:\(path),scale=2")))
+        XCTAssertNoThrow(try ComparedOptimizer.parseList("learned:\(path);adam", catalogue: catalogue).forEach { try $0.checkBuildable(catalogue: catalogue) })
 
         // Errors name `learned` or the file.
-        XCTAssertThrowsError(try OptimizerFactory.make("learned:\(path),lr=3")) { e in
+        XCTAssertThrowsError(try catalogue.make("learned:\(path),lr=3")) { e in
             XCTAssertTrue("\(e)".contains("optimizer 'learned'") && "\(e)".contains("unknown key 'lr'"), "\(e)")
         }
         let missing = dir.appendingPathComponent("none.safetensors").path
-        XCTAssertThrowsError(try OptimizerFactory.make("learned:\(missing)")) { e in
+        XCTAssertThrowsError(try catalogue.make("learned:\(missing)")) { e in
             XCTAssertEqual(e as? SpecError, SpecError(missing, "no such file"))
         }
     }
@@ -165,8 +159,8 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = try writeCheckpoint(dir)
-        let resolver = LearnedOptimizerResolver { _ in LearnableSGD() }
-        func make(_ text: String) throws -> any Optimizer { try resolver.make(OptimizerSpec.parse(text)) }
+        let catalogue = testCatalogue()
+        func make(_ text: String) throws -> any Optimizer { try catalogue.make(text) }
 
         // SGD at 0.1 on p = 1, g = 2: update −0.2, scaled.
         XCTAssertEqual(stepOnce(try make("lo:\(path),scale=0.25")), 1 - 0.25 * 0.1 * 2, accuracy: 1e-6)
@@ -193,13 +187,21 @@ final class LearnedOptimizerCommandTests: XCTestCase {
         }
     }
 
-    func testDefaultCheckpointIsLocatedOrNamed() {
-        do {
-            let p = try LearnedOptimizerResolver.locateDefault()
-            XCTAssertTrue(p.hasSuffix("Checkpoints/default.safetensors"), p)
-        } catch {
-            XCTAssertTrue("\(error)".contains("lo:default") && "\(error)".contains("not found"), "\(error)")
-        }
+    /// `lo:default` is the checkpoint compiled into MetaLearned, the same bytes as Checkpoints/default.safetensors,
+    /// and the command line builds `learned` from it in a directory that holds nothing of the package.
+    func testShippedCheckpointIsTheResourceFromAnyDirectory() throws {
+        let shipped = try LearnedOptimizerCheckpoint.shipped()
+        let file = try LearnedOptimizerCheckpoint.load(from: packageRoot.appendingPathComponent("Checkpoints/default.safetensors").path)
+        XCTAssertEqual(shipped.metaParameters, file.metaParameters)
+        XCTAssertEqual(shipped.architecture, file.architecture)
+        XCTAssertEqual(try LearnedOptimizerKinds.shared.source(of: OptimizerSpec.parse("lo:default")), .shipped)
+
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(#"{"family": "quadratic", "dimension": 20}"#.utf8).write(to: dir.appendingPathComponent("task.json"))
+        let r = try metatrain(["optimize", "--task", "task.json", "--optimizer", "learned", "--steps", "20", "--out", "out"], cwd: dir.path)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("final test loss"), r.out)
     }
 
     func testBinaryOptimizesWithALearnedOptimizer() throws {

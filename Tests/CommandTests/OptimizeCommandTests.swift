@@ -1,6 +1,7 @@
 // `metatrain optimize` as a user runs it.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class OptimizeCommandTests: XCTestCase {
@@ -50,8 +51,7 @@ final class OptimizeCommandTests: XCTestCase {
 
 final class ReplayCommandTests: XCTestCase {
     func testSharedReferenceReplaysWithinFloat32Tolerance() throws {
-        let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/optimizer-trajectories.json")
-        guard FileManager.default.fileExists(atPath: shared.path) else { throw XCTSkip("shared/ is not beside the checkout") }
+        let shared = TestFixtures.optaxTrajectories
         let r = try metatrain(["replay", shared.path])
         XCTAssertEqual(r.status, 0, r.out + r.err)
         for name in ["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw", "lion", "adafactor", "lookahead_adam"] {

@@ -29,19 +29,13 @@ struct NaNOptimizer: Optimizer {
     }
 }
 
-/// Plugs the test optimizers in through the resolver hook (as learned optimizers will).
-func installTestResolvers() {
-    guard !OptimizerFactory.resolvers.contains(where: { $0.names.contains("test-sign") }) else { return }
-    OptimizerFactory.resolvers.append(OptimizerResolver(names: ["test-sign", "test-nan"]) { spec in
-        switch spec.name {
-        case "test-sign":
-            let s = try SpecSettings(spec, allowed: ["lr"])
-            return SignDescent(learningRate: try s.float("lr", default: 0.01))
-        case "test-nan": return NaNOptimizer()
-        default: return nil
-        }
-    })
-}
+/// The hand-designed catalogue with the test optimizers added as kinds (as MetaLearned adds `lo:`).
+let testCatalogue = OptimizerCatalogue.handDesigned.adding([
+    OptimizerKind(name: "test-sign", summary: "sign descent", keys: [("lr", "0.01")]) { s in
+        SignDescent(learningRate: try s.float("lr", default: 0.01))
+    },
+    OptimizerKind(name: "test-nan", summary: "NaN updates", keys: []) { _ in NaNOptimizer() },
+])
 
 func config(_ json: String) throws -> TaskConfig { try TaskSpec.decode(Data(json.utf8), file: "test") }
 
@@ -59,12 +53,11 @@ func sgdSweep(_ rates: [Float]) -> ComparedOptimizer {
 }
 
 final class ComparisonTests: XCTestCase {
-    override func setUp() { installTestResolvers() }
 
     func testResultsDoNotDependOnTheThreadCount() throws {
-        let optimizers = try ComparedOptimizer.parseList("sgd:lr=0.001;test-sign:lr=0.003") + [sgdSweep([1e-6, 1e-4, 1e-2])]
+        let optimizers = try ComparedOptimizer.parseList("sgd:lr=0.001;test-sign:lr=0.003", catalogue: testCatalogue) + [sgdSweep([1e-6, 1e-4, 1e-2])]
         func run(_ threads: Int, progress: Bool) throws -> Comparison.Result {
-            let c = Comparison(tasks: try smallTasks(), optimizers: optimizers, steps: 30, seeds: [0, 1], threads: threads, evaluateEvery: 7)
+            let c = Comparison(tasks: try smallTasks(), optimizers: optimizers, steps: 30, seeds: [0, 1], threads: threads, evaluateEvery: 7, catalogue: testCatalogue)
             var events = 0
             let r = try c.run(progress: progress ? { _ in events += 1 } : nil)
             if progress { XCTAssertEqual(events, c.workItems.count) }
@@ -101,13 +94,13 @@ final class ComparisonTests: XCTestCase {
         // multiplies the top mode by 9 a step: infinite within 30 steps). lr 1 is best after 30 steps.
         let task = ComparisonTask(name: "bowl", config: try config(#"{"family": "quadratic", "dimension": 8, "condition": 10, "rotate": false}"#))
         let rates: [Float] = [0.01, 0.1, 1, 10]
-        let result = try Comparison(tasks: [task], optimizers: [sgdSweep(rates)], steps: 30, seeds: [0, 1], threads: 2).run()
+        let result = try Comparison(tasks: [task], optimizers: [sgdSweep(rates)], steps: 30, seeds: [0, 1], threads: 2, catalogue: testCatalogue).run()
         let instance = try task.config.makeTask()
         for s in 0..<2 {
             let outcome = result.outcome(task: 0, optimizer: 0, seed: s)
             // Every rate run independently, outside the comparison.
             let direct = try rates.map { lr in
-                InnerTraining.run(try OptimizerRegistry.make("sgd:lr=\(lr)"), task: instance, taskName: "bowl",
+                InnerTraining.run(try OptimizerCatalogue.handDesigned.make("sgd:lr=\(lr)"), task: instance, taskName: "bowl",
                                   optimizerName: "sgd", steps: 30, seed: UInt64(s))
             }
             XCTAssertTrue(direct[3].diverged)
@@ -143,7 +136,7 @@ final class ComparisonTests: XCTestCase {
         let rates: [Float] = [0.03, 0.1, 0.3, 1]
         let perTask = ComparedOptimizer(name: "sgd-tuned-task", kind: .sweep(LearningRateSweep(base: OptimizerSpec(name: "sgd"), learningRates: rates, perTask: true)))
         let seeds: [UInt64] = [0, 1, 2, 3]
-        let result = try Comparison(tasks: [task], optimizers: [sgdSweep(rates), perTask], steps: 25, seeds: seeds, threads: 2).run()
+        let result = try Comparison(tasks: [task], optimizers: [sgdSweep(rates), perTask], steps: 25, seeds: seeds, threads: 2, catalogue: testCatalogue).run()
         let bySeed = seeds.indices.map { result.outcome(task: 0, optimizer: 0, seed: $0) }
         let byTask = seeds.indices.map { result.outcome(task: 0, optimizer: 1, seed: $0) }
         // The same runs under both rules (same initialization and batches).
@@ -166,16 +159,16 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(RunOutcome.bestIndexOverSeeds([[run(0.25), run(0.125)], [run(0.25), run(0.375)]]), 0, "ties go to the smaller rate")
         XCTAssertEqual(RunOutcome.bestIndexOverSeeds([[run(0.3, true), run(0.2)], [run(0.3), run(0.2, true)]]), 0)
         // The spec key.
-        let parsed = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:per=task"))
+        let parsed = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:per=task"), catalogue: testCatalogue)
         guard case .sweep(let sweep) = parsed.kind else { return XCTFail("not a sweep") }
         XCTAssertTrue(sweep.perTask)
         XCTAssertEqual(parsed.name, "adam-tuned:per=task")
-        guard case .sweep(let plain) = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned")).kind else { return XCTFail("not a sweep") }
+        guard case .sweep(let plain) = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned"), catalogue: testCatalogue).kind else { return XCTFail("not a sweep") }
         XCTAssertFalse(plain.perTask)
-        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:per=run"))) {
+        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:per=run"), catalogue: testCatalogue)) {
             XCTAssertTrue("\($0)".contains("per") && "\($0)".contains("seed, task"), "\($0)")
         }
-        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec.parse("tuned:inner=[sgd],per=epoch")))
+        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec.parse("tuned:inner=[sgd],per=epoch"), catalogue: testCatalogue))
     }
 
     func testAdamTunedSpec() throws {
@@ -189,23 +182,23 @@ final class ComparisonTests: XCTestCase {
             XCTAssertEqual(Double(b / a), pow(10, 4.0 / 13), accuracy: 0.02)
         }
         XCTAssertEqual(sweep.spec(learningRate: sweep.learningRates[3]).description, "adam:lr=\(sweep.learningRates[3])")
-        let custom = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:min=1e-3,max=0.1,count=3"))
+        let custom = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:min=1e-3,max=0.1,count=3"), catalogue: testCatalogue)
         guard case .sweep(let s) = custom.kind else { return XCTFail("not a sweep") }
         XCTAssertEqual(s.learningRates, [1e-3, 1e-2, 1e-1])
         XCTAssertEqual(custom.name, "adam-tuned:min=1e-3,max=0.1,count=3")
-        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:steps=3"))) {
+        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:steps=3"), catalogue: testCatalogue)) {
             XCTAssertTrue("\($0)".contains("min, max, count"), "\($0)")
         }
-        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec(name: "nope"))) {
+        XCTAssertThrowsError(try ComparedOptimizer.parse(OptimizerSpec(name: "nope"), catalogue: testCatalogue)) {
             XCTAssertTrue("\($0)".contains("sgd") && "\($0)".contains("adam-tuned") && "\($0)".contains("test-sign"), "\($0)")
         }
     }
 
     func testAdamTunedRunsWithTheRegistryAdam() throws {
-        try XCTSkipUnless(OptimizerRegistry.entries.contains { $0.name == "adam" }, "the registry has no adam yet")
+        try XCTSkipUnless(OptimizerCatalogue.handDesigned.kinds.contains { $0.name == "adam" }, "the registry has no adam yet")
         let task = ComparisonTask(name: "bowl", config: try config(#"{"family": "quadratic", "dimension": 8, "condition": 10}"#))
-        let optimizer = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:count=4"))
-        let result = try Comparison(tasks: [task], optimizers: [optimizer], steps: 20, seeds: [0], threads: 2).run()
+        let optimizer = try ComparedOptimizer.parse(OptimizerSpec.parse("adam-tuned:count=4"), catalogue: testCatalogue)
+        let result = try Comparison(tasks: [task], optimizers: [optimizer], steps: 20, seeds: [0], threads: 2, catalogue: testCatalogue).run()
         let outcome = result.outcome(task: 0, optimizer: 0, seed: 0)
         XCTAssertNotNil(outcome.learningRate)
         XCTAssertEqual(outcome.sweep?.count, 4)
@@ -261,10 +254,10 @@ final class ComparisonTests: XCTestCase {
     func testReportFilesAndDivergedRuns() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("metatrain-compare-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let optimizers = try ComparedOptimizer.parseList("sgd:lr=0.001,clip_norm=10;test-nan;test-sign:lr=0.003") + [sgdSweep([1e-6, 1e-3])]
+        let optimizers = try ComparedOptimizer.parseList("sgd:lr=0.001,clip_norm=10;test-nan;test-sign:lr=0.003", catalogue: testCatalogue) + [sgdSweep([1e-6, 1e-3])]
         let tasks = try smallTasks()
         let steps = 20
-        let result = try Comparison(tasks: tasks, optimizers: optimizers, steps: steps, seeds: [0, 1], threads: 2, evaluateEvery: 5).run()
+        let result = try Comparison(tasks: tasks, optimizers: optimizers, steps: steps, seeds: [0, 1], threads: 2, evaluateEvery: 5, catalogue: testCatalogue).run()
         let context = ReportContext(taskSource: "test tasks", commandLine: "metatrain compare …", threads: 2)
         let reportPath = try ComparisonReport.write(result, context: context, to: dir.path)
         XCTAssertEqual(reportPath, dir.appendingPathComponent("report.md").path)
@@ -330,7 +323,7 @@ final class ComparisonTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("metatrain-compare-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: dir) }
         let task = ComparisonTask(name: "heldout/odd name <&>", config: try config(#"{"family": "function2d", "function": "styblinski_tang"}"#))
-        let result = try Comparison(tasks: [task], optimizers: try ComparedOptimizer.parseList("test-nan;sgd:lr=0"), steps: 5, seeds: [3], threads: 1).run()
+        let result = try Comparison(tasks: [task], optimizers: try ComparedOptimizer.parseList("test-nan;sgd:lr=0", catalogue: testCatalogue), steps: 5, seeds: [3], threads: 1, catalogue: testCatalogue).run()
         try ComparisonReport.write(result, context: ReportContext(taskSource: "x", commandLine: "x", threads: 1), to: dir.path)
         let names = ComparisonReport.plotFileNames([task.name])
         XCTAssertEqual(names, ["heldout_odd_name____.svg"])
@@ -363,14 +356,14 @@ final class ComparisonTests: XCTestCase {
 
     func testInvalidComparisonsThrow() throws {
         let tasks = try smallTasks()
-        let sgd = try ComparedOptimizer.parseList("sgd")
-        XCTAssertThrowsError(try Comparison(tasks: [], optimizers: sgd, steps: 5, seeds: [0]).run())
-        XCTAssertThrowsError(try Comparison(tasks: tasks, optimizers: sgd + sgd, steps: 5, seeds: [0]).run()) {
+        let sgd = try ComparedOptimizer.parseList("sgd", catalogue: testCatalogue)
+        XCTAssertThrowsError(try Comparison(tasks: [], optimizers: sgd, steps: 5, seeds: [0], catalogue: testCatalogue).run())
+        XCTAssertThrowsError(try Comparison(tasks: tasks, optimizers: sgd + sgd, steps: 5, seeds: [0], catalogue: testCatalogue).run()) {
             XCTAssertTrue("\($0)".contains("twice"))
         }
-        XCTAssertThrowsError(try Comparison(tasks: tasks, optimizers: sgd, steps: 0, seeds: [0]).run())
+        XCTAssertThrowsError(try Comparison(tasks: tasks, optimizers: sgd, steps: 0, seeds: [0], catalogue: testCatalogue).run())
         let bad = ComparisonTask(name: "bad", config: .quadratic(QuadraticConfig(dimension: 0)))
-        XCTAssertThrowsError(try Comparison(tasks: [bad], optimizers: sgd, steps: 5, seeds: [0]).run()) {
+        XCTAssertThrowsError(try Comparison(tasks: [bad], optimizers: sgd, steps: 5, seeds: [0], catalogue: testCatalogue).run()) {
             XCTAssertTrue("\($0)".contains("bad") && "\($0)".contains("dimension"), "\($0)")
         }
     }

@@ -159,7 +159,7 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertEqual(state.step, 8)
     }
 
-    /// LSTM_FF's first step against an independent Double implementation of DESIGN §2 (LSTM inputs,
+    /// LSTM_FF's first step against an independent Double implementation of docs/architecture.md §2 (LSTM inputs,
     /// LSTM cell, heads, MLP inputs, step, fed-back extras and message). Tolerance: the kernels work
     /// in float with polynomial log/exp (~1e-6 relative) and the constant inputs are folded into the
     /// first bias in another order: rtol 1e-3 on steps of ~1e-3.
@@ -411,7 +411,7 @@ final class LearnedOptimizerTests: XCTestCase {
         let count = mixedLayout.count
         let grads = (0..<6).map { _ in rng.normals(count) }
         let ours = runFresh(learned.optimizer(metaParameters: θ), parameters: p0, layout: mixedLayout, steps: 6) { s, _ in grads[s] }
-        let adam = runFresh(try OptimizerRegistry.make("adam:lr=0.003"), parameters: p0, layout: mixedLayout, steps: 6) { s, _ in grads[s] }
+        let adam = runFresh(try OptimizerCatalogue.handDesigned.make("adam:lr=0.003"), parameters: p0, layout: mixedLayout, steps: 6) { s, _ in grads[s] }
         // β round-trips through logit/sigmoid to within an ulp: updates agree to ~1e-6 relative.
         for (a, b) in zip(ours.updates, adam.updates) { assertClose(a, b, rtol: 1e-5, atol: 1e-9) }
         // Moving θ changes the optimizer: a broken comparison would fail here.

@@ -25,7 +25,7 @@ final class FusedStepTests: XCTestCase {
                 }
                 assertClose(fused, plain, rtol: 1e-6, atol: 1e-7, text)
             }
-            check(try OptimizerRegistry.make(text))
+            check(try OptimizerCatalogue.handDesigned.make(text))
         }
     }
 }

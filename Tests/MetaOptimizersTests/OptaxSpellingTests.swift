@@ -3,12 +3,11 @@
 import Foundation
 import XCTest
 import MetaOptimizers
+import TestSupport
 
 final class OptaxSpellingTests: XCTestCase {
     func testOptaxArgumentNamesMapToOurOptimizers() throws {
-        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/reference/optimizer-trajectories.json")
-        guard let data = try? Data(contentsOf: shared) else { throw XCTSkip("shared/ is not beside the checkout") }
+        let data = try Data(contentsOf: TestFixtures.optaxTrajectories)
         var root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         var cases = root["cases"] as! [[String: Any]]
         for i in cases.indices {

@@ -61,7 +61,7 @@ func optimizationFailure(_ optimizer: any Optimizer, on objective: Objective, st
 final class OptimizesTests: XCTestCase {
     func assertOptimizes(_ spec: String, _ objective: Objective, steps: Int, threshold: Float, file: StaticString = #filePath, line: UInt = #line) {
         do {
-            let optimizer = try OptimizerRegistry.make(spec)
+            let optimizer = try OptimizerCatalogue.handDesigned.make(spec)
             if let failure = optimizationFailure(optimizer, on: objective, steps: steps, threshold: threshold) {
                 XCTFail("\(spec): \(failure)", file: file, line: line)
             }
@@ -94,7 +94,7 @@ final class OptimizesTests: XCTestCase {
 
     func testTableCoversEveryOptimizer() {
         let named = Set(Self.table.flatMap { [$0.parabola, $0.rosenbrock] }.map { String($0.prefix { $0 != ":" }) })
-        XCTAssertEqual(named, Set(OptimizerRegistry.entries.map(\.name)))
+        XCTAssertEqual(named, Set(OptimizerCatalogue.handDesigned.kinds.map(\.name)))
     }
 
     /// Mechanic learns its scale from scratch (s_init 1e-6) and settles slowly: optax's own

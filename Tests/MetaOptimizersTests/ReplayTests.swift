@@ -4,14 +4,14 @@
 import Foundation
 import MetaCore
 import MetaOptimizers
+import TestSupport
 import XCTest
 
-/// Files beside this test, and the shared reference next to the repository (DESIGN §6).
+/// Files beside this test, and the optax reference in TestSupport (docs/architecture.md §6).
 enum FixturePaths {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let moreTrajectories = testsDirectory.appendingPathComponent("Fixtures/more-trajectories.json").path
-    static let sharedReference = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/reference/optimizer-trajectories.json").path
+    static let sharedReference = TestFixtures.optaxTrajectories.path
 }
 
 final class ReplayTests: XCTestCase {
@@ -24,9 +24,6 @@ final class ReplayTests: XCTestCase {
     }
 
     func testSharedReferenceReplaysWithinFloat32Tolerance() throws {
-        guard FileManager.default.fileExists(atPath: FixturePaths.sharedReference) else {
-            throw XCTSkip("no shared reference at \(FixturePaths.sharedReference)")
-        }
         let results = try TrajectoryReplay.replay(fileAt: FixturePaths.sharedReference)
         XCTAssertEqual(Set(results.map(\.optimizer)),
                        ["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw", "lion", "adafactor", "lookahead_adam"])

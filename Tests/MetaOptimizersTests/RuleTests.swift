@@ -16,7 +16,7 @@ final class RuleTests: XCTestCase {
         let lr = 0.01, b1 = 0.9, b2 = 1e-4, eps = 1e-8
         let grads: [[Double]] = [[0.1, -0.2, 3], [0.4, 0, -0.5], [-0.3, 0.2, 0.1], [1e-3, 5, -2]]
         var p: [Double] = [0.5, -1, 2], m = [0.0, 0, 0], v = [0.0, 0, 0]
-        let optimizer = try OptimizerRegistry.make("adax:lr=0.01")
+        let optimizer = try OptimizerCatalogue.handDesigned.make("adax:lr=0.01")
         func run<O: Optimizer>(_ o: O) {
             var x = p.map(Float.init)
             var state = o.initialState(parameters: x, layout: layout)
@@ -55,7 +55,7 @@ final class RuleTests: XCTestCase {
     }
 
     func update(_ spec: String, gradient: [Float], step: Int = 0, total: Int? = nil) throws -> [Float] {
-        let o = try OptimizerRegistry.make(spec)
+        let o = try OptimizerCatalogue.handDesigned.make(spec)
         func run<O: Optimizer>(_ o: O) -> [Float] {
             let x = [Float](repeating: 0, count: gradient.count)
             let l = ParameterLayout([("w", [gradient.count])])
@@ -124,8 +124,8 @@ final class RuleTests: XCTestCase {
     /// Every registry optimizer's state survives JSON mid-run: the continued runs agree bit for bit.
     func testStatesAreCodableMidRun() throws {
         let layout = ParameterLayout([("w", [2, 3]), ("b", [])])
-        for entry in OptimizerRegistry.entries {
-            let optimizer = try OptimizerRegistry.make(entry.name == "adafactor" ? "adafactor:min_dim_size_to_factor=2" : entry.name)
+        for entry in OptimizerCatalogue.handDesigned.kinds {
+            let optimizer = try OptimizerCatalogue.handDesigned.make(entry.name == "adafactor" ? "adafactor:min_dim_size_to_factor=2" : entry.name)
             func run<O: Optimizer>(_ o: O) throws {
                 var x: [Float] = [0.5, -1, 2, 0.25, -0.75, 1.5, 0.1]
                 var state = o.initialState(parameters: x, layout: layout)

@@ -8,7 +8,7 @@ import XCTest
 final class OptimizerSpecTests: XCTestCase {
     func message(_ text: String) -> String {
         do {
-            _ = try OptimizerRegistry.make(text)
+            _ = try OptimizerCatalogue.handDesigned.make(text)
             return "no error"
         } catch {
             return "\(error)"
@@ -21,7 +21,7 @@ final class OptimizerSpecTests: XCTestCase {
             let spec = try OptimizerSpec.parse(text)
             XCTAssertEqual(spec.description, text)
             XCTAssertEqual(try OptimizerSpec.parse(spec.description), spec)
-            XCTAssertNoThrow(try OptimizerRegistry.make(spec), text)
+            XCTAssertNoThrow(try OptimizerCatalogue.handDesigned.make(spec), text)
         }
         let spaced = try OptimizerSpec.parse(" lookahead : k = 3 , inner = [ adam : lr = 1e-3 ] ")
         XCTAssertEqual(spaced.description, "lookahead:k=3,inner=[adam:lr=1e-3]")
@@ -73,11 +73,11 @@ final class OptimizerSpecTests: XCTestCase {
     }
 
     func testHelpListsEveryOptimizerWithItsDefaults() {
-        let help = OptimizerRegistry.helpText()
-        for e in OptimizerRegistry.entries {
+        let help = OptimizerCatalogue.handDesigned.helpText()
+        for e in OptimizerCatalogue.handDesigned.kinds {
             XCTAssertTrue(help.contains("  \(e.name) "), e.name)
             for k in e.keys { XCTAssertTrue(help.contains("\(k.key)=\(k.defaultValue)"), "\(e.name).\(k.key)") }
         }
-        for k in OptimizerRegistry.commonKeys { XCTAssertTrue(help.contains("\(k)="), k) }
+        for k in OptimizerCatalogue.commonKeys { XCTAssertTrue(help.contains("\(k)="), k) }
     }
 }

@@ -11,7 +11,7 @@ final class StepSizeAdaptationTests: XCTestCase {
     /// Runs `spec` on the given gradients (and losses), returning each step's update.
     func updates(_ spec: String, layout: ParameterLayout, gradients: [[Float]], losses: [Float?] = [],
                  validationLosses: [Float?] = []) throws -> [[Float]] {
-        let o = try OptimizerRegistry.make(spec)
+        let o = try OptimizerCatalogue.handDesigned.make(spec)
         func run<O: Optimizer>(_ o: O) -> [[Float]] {
             let x = [Float](repeating: 0, count: layout.count)
             var state = o.initialState(parameters: x, layout: layout)
@@ -73,7 +73,7 @@ final class StepSizeAdaptationTests: XCTestCase {
         for (k, t) in layout.tensors.enumerated() {
             XCTAssertEqual(u[t.range.lowerBound], -expected[k], accuracy: 1e-6, t.name)
         }
-        XCTAssertThrowsError(try OptimizerRegistry.make("hypergrad:per=global,fan_in=16")) { e in
+        XCTAssertThrowsError(try OptimizerCatalogue.handDesigned.make("hypergrad:per=global,fan_in=16")) { e in
             XCTAssertTrue("\(e)".contains("'fan_in'"), "\(e)")
         }
     }
@@ -96,7 +96,7 @@ final class StepSizeAdaptationTests: XCTestCase {
                        try updates("hypergrad:beta=0.3,init_scale=0.25,inner=[sgd:lr=1]", layout: dense, gradients: [d, d, d]))
         for (spec, needle) in [("hypergrad:per=global,kernel_init_scale=0.5", "needs per=tensor"),
                                ("hypergrad:max_scale=10,kernel_init_scale=20", "'kernel_init_scale'")] {
-            XCTAssertThrowsError(try OptimizerRegistry.make(spec), spec) { e in XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)") }
+            XCTAssertThrowsError(try OptimizerCatalogue.handDesigned.make(spec), spec) { e in XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)") }
         }
     }
 
@@ -127,7 +127,7 @@ final class StepSizeAdaptationTests: XCTestCase {
                 return zip(x, before).map { $0 - $1 }
             }
         }
-        let steady = run(try OptimizerRegistry.make("mechanic:s_init=0.01,inner=[sgd:lr=1]"))
+        let steady = run(try OptimizerCatalogue.handDesigned.make("mechanic:s_init=0.01,inner=[sgd:lr=1]"))
         assertClose(steady[0], [-0.01, 0.02], rtol: 1e-5, atol: 0)
         let sizes = steady.map { abs($0[0]) }
         XCTAssertGreaterThan(sizes[29], 100 * sizes[0])
@@ -158,8 +158,8 @@ final class StepSizeAdaptationTests: XCTestCase {
         let r = try updates(spec, layout: layout, gradients: Array(repeating: [1], count: rising.count), validationLosses: rising)
         // 2.1 is within 10% of 2; 2.3 counts (1), 2.3 (2 > 1 → 0.5), 2.3 (1), then 1 improves.
         XCTAssertEqual(r.map { $0[0] }, [-1, -1, -1, -0.5, -0.5, -0.5])
-        XCTAssertTrue(try OptimizerRegistry.make(spec).usesValidationLoss)
-        XCTAssertFalse(try OptimizerRegistry.make("plateau:monitor=train").usesValidationLoss)
+        XCTAssertTrue(try OptimizerCatalogue.handDesigned.make(spec).usesValidationLoss)
+        XCTAssertFalse(try OptimizerCatalogue.handDesigned.make("plateau:monitor=train").usesValidationLoss)
     }
 
     /// `average` leaves the trajectory alone and evaluates the debiased EMA of the iterates, worked out by
@@ -185,7 +185,7 @@ final class StepSizeAdaptationTests: XCTestCase {
             let copy = try JSONDecoder().decode(O.State.self, from: try JSONEncoder().encode(state))
             XCTAssertEqual(o.evaluationParameters(x, state: copy), o.evaluationParameters(x, state: state))
             // decay 0 reports the iterate itself.
-            let none = try OptimizerRegistry.make("average:decay=0,inner=[sgd:lr=1]")
+            let none = try OptimizerCatalogue.handDesigned.make("average:decay=0,inner=[sgd:lr=1]")
             func last<P: Optimizer>(_ p: P) -> [Float] {
                 var z: [Float] = [1, 1]
                 var s = p.initialState(parameters: z, layout: layout)
@@ -198,7 +198,7 @@ final class StepSizeAdaptationTests: XCTestCase {
             }
             XCTAssertEqual(last(none), x)
         }
-        try run(try OptimizerRegistry.make("average:decay=0.8,inner=[sgd:lr=1]"), try OptimizerRegistry.make("sgd:lr=1"))
+        try run(try OptimizerCatalogue.handDesigned.make("average:decay=0.8,inner=[sgd:lr=1]"), try OptimizerCatalogue.handDesigned.make("sgd:lr=1"))
     }
 
     /// `keep_best` leaves the trajectory alone and reports the iterate whose smoothed loss was lowest, worked
@@ -206,9 +206,9 @@ final class StepSizeAdaptationTests: XCTestCase {
     /// iterate itself, and the loss it asks to be fed is always the iterate's.
     func testKeepBestReportsTheIterateWithTheLowestSmoothedLoss() throws {
         let layout = ParameterLayout([("w", [2])])
-        let o = try OptimizerRegistry.make("keep_best:monitor=train,smoothing=0.5,inner=[sgd:lr=1]")
+        let o = try OptimizerCatalogue.handDesigned.make("keep_best:monitor=train,smoothing=0.5,inner=[sgd:lr=1]")
         XCTAssertFalse(o.usesValidationLoss)
-        XCTAssertTrue(try OptimizerRegistry.make("keep_best:inner=[sgd]").usesValidationLoss)
+        XCTAssertTrue(try OptimizerCatalogue.handDesigned.make("keep_best:inner=[sgd]").usesValidationLoss)
         let losses: [Float] = [4, 2, 1, 3, 6, 0.2]
         func run<O: Optimizer>(_ o: O) throws {
             var x: [Float] = [0, 0]
@@ -246,7 +246,7 @@ final class StepSizeAdaptationTests: XCTestCase {
         // With a tolerance the kept copy is reported only while the latest average is that far above the best:
         // the last one, 2.197, is 28% above 1.714.
         for (tolerance, keeps) in [(0.2, true), (0.3, false)] {
-            let t = try OptimizerRegistry.make("keep_best:monitor=train,smoothing=0.5,tolerance=\(tolerance),inner=[sgd:lr=1]")
+            let t = try OptimizerCatalogue.handDesigned.make("keep_best:monitor=train,smoothing=0.5,tolerance=\(tolerance),inner=[sgd:lr=1]")
             func last<O: Optimizer>(_ o: O) -> Bool {
                 var x: [Float] = [0, 0], third: [Float] = []
                 var state = o.initialState(parameters: x, layout: layout)
@@ -291,7 +291,7 @@ final class StepSizeAdaptationTests: XCTestCase {
         for (mask, decays) in [("matrices", [true, true, true, true, false, false, true, true]),
                                ("dense", [true, true, true, true, false, false, false, false]),
                                ("all", [Bool](repeating: true, count: 8))] {
-            let o = try OptimizerRegistry.make("gap_decay:weight_decay=0.1,gap=0.25,smoothing=0.5,decay=\(mask),inner=[sgd:lr=1]")
+            let o = try OptimizerCatalogue.handDesigned.make("gap_decay:weight_decay=0.1,gap=0.25,smoothing=0.5,decay=\(mask),inner=[sgd:lr=1]")
             XCTAssertTrue(o.usesValidationLoss)
             func run<O: Optimizer>(_ o: O) throws {
                 var state = o.initialState(parameters: x, layout: layout)
@@ -324,7 +324,7 @@ final class StepSizeAdaptationTests: XCTestCase {
                                ("keep_best:start=-1", "'start'"), ("keep_best:inner=[nope]", "key 'inner'"), ("average:start=-1", "'start'"), ("average:inner=[nope]", "key 'inner'"),
                                ("gap_decay:gap=0", "'gap'"), ("gap_decay:weight_decay=2", "'weight_decay'"), ("gap_decay:decay=rows", "'decay'"),
                                ("gap_decay:smoothing=1", "'smoothing'"), ("gap_decay:inner=[nope]", "key 'inner'")] {
-            XCTAssertThrowsError(try OptimizerRegistry.make(spec), spec) { e in
+            XCTAssertThrowsError(try OptimizerCatalogue.handDesigned.make(spec), spec) { e in
                 XCTAssertTrue("\(e)".contains(needle), "\(spec): \(e)")
             }
         }
@@ -334,7 +334,7 @@ final class StepSizeAdaptationTests: XCTestCase {
     /// encode states), and report the inner optimizer's evaluation parameters (Lookahead's slow weights).
     func testStatesRoundTripAndEvaluationParametersPassThrough() throws {
         let layout = ParameterLayout([("a", [2]), ("b", [1])])
-        let o = try OptimizerRegistry.make("plateau:monitor=train,inner=[hypergrad:inner=[mechanic:s_init=0.1,inner=[lookahead:k=2,inner=[adam:lr=0.1]]]]")
+        let o = try OptimizerCatalogue.handDesigned.make("plateau:monitor=train,inner=[hypergrad:inner=[mechanic:s_init=0.1,inner=[lookahead:k=2,inner=[adam:lr=0.1]]]]")
         func run<O: Optimizer>(_ o: O) throws {
             var x: [Float] = [1, -1, 0.5]
             var state = o.initialState(parameters: x, layout: layout)

@@ -10,7 +10,7 @@ import TestSupport
 @testable import MetaPrograms
 
 final class ProgramOptimizerTests: XCTestCase {
-    static let sharedReference = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/optimizer-trajectories.json")
+    static let sharedReference = TestFixtures.optaxTrajectories
 
     func program(_ name: String) throws -> Program {
         try ProgramParser.load(path: packageRoot.appendingPathComponent("Programs/\(name).prog").path)
@@ -18,9 +18,7 @@ final class ProgramOptimizerTests: XCTestCase {
 
     /// Replays the reference's Lion case(s) with a program; returns the worst relative error.
     func replayLion(_ program: Program) throws -> Double {
-        guard let data = try? Data(contentsOf: Self.sharedReference) else {
-            throw XCTSkip("no shared reference at \(Self.sharedReference.path)")
-        }
+        let data = try Data(contentsOf: Self.sharedReference)
         let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         let cases = (root["cases"] as! [[String: Any]]).filter { $0["optimizer"] as? String == "lion" }
         XCTAssertFalse(cases.isEmpty)
@@ -105,7 +103,7 @@ final class ProgramOptimizerTests: XCTestCase {
         ]
         for row in table {
             let p = try ProgramOptimizer(try program(row.program), learningRate: row.lr)
-            let r = try OptimizerRegistry.make(row.registry)
+            let r = try OptimizerCatalogue.handDesigned.make(row.registry)
             let layout = ParameterLayout([("a", [3, 4]), ("b", [5])])
             var rng = RandomKey(seed: 11).generator()
             let start = rng.normals(layout.count)

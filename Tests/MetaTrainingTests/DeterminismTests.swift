@@ -13,7 +13,7 @@ final class DeterminismTests: XCTestCase {
     let learned = LearnableSGD(initialLogLearningRate: -3, momentum: 0.9)
 
     func makeTrainer(_ c: MetaTrainingConfig, resumingFrom state: MetaTrainerState? = nil) throws -> MetaTrainer {
-        let outer = try OptimizerRegistry.make(c.outerOptimizer)
+        let outer = try OptimizerCatalogue.handDesigned.make(c.outerOptimizer)
         if let state {
             return try MetaTrainer(config: c, learnedOptimizer: learned, outerOptimizer: outer, tasks: c.tasks.explicitConfigs, resumingFrom: state)
         }
@@ -94,7 +94,7 @@ final class DeterminismTests: XCTestCase {
         c.threads = 1
         let reading = LearnableSGD(initialLogLearningRate: -3, momentum: 0.9, readsValidation: true)
         func trainer(_ c: MetaTrainingConfig, _ learned: LearnableSGD, from state: MetaTrainerState? = nil) throws -> MetaTrainer {
-            let outer = try OptimizerRegistry.make(c.outerOptimizer)
+            let outer = try OptimizerCatalogue.handDesigned.make(c.outerOptimizer)
             if let state {
                 return try MetaTrainer(config: c, learnedOptimizer: learned, outerOptimizer: outer, tasks: c.tasks.explicitConfigs, resumingFrom: state)
             }

@@ -156,7 +156,7 @@ final class GradientEstimatorTests: XCTestCase {
         c.gradientClip = 1e-4
         let trainer = try MetaTrainer(
             config: c, learnedOptimizer: LearnableSGD(initialLogLearningRate: Float(logLR)),
-            outerOptimizer: try OptimizerRegistry.make("sgd:lr=1"), tasks: c.tasks.explicitConfigs)
+            outerOptimizer: try OptimizerCatalogue.handDesigned.make("sgd:lr=1"), tasks: c.tasks.explicitConfigs)
         let before = trainer.metaParameters[0]
         let m = try trainer.step()
         XCTAssertEqual(m.clippedFraction, 1)
@@ -168,7 +168,7 @@ final class GradientEstimatorTests: XCTestCase {
         c.gradientClip = 0
         let unclipped = try MetaTrainer(
             config: c, learnedOptimizer: LearnableSGD(initialLogLearningRate: Float(logLR)),
-            outerOptimizer: try OptimizerRegistry.make("sgd:lr=1"), tasks: c.tasks.explicitConfigs)
+            outerOptimizer: try OptimizerCatalogue.handDesigned.make("sgd:lr=1"), tasks: c.tasks.explicitConfigs)
         let m0 = try unclipped.step()
         XCTAssertEqual(m0.clippedFraction, 0)
         XCTAssertEqual(unclipped.lastGradient[0], -m0.gradientNorm)
@@ -182,7 +182,7 @@ final class GradientEstimatorTests: XCTestCase {
         c.lossCap = 20
         let always = try MetaTrainer(
             config: c, learnedOptimizer: LearnableSGD(initialLogLearningRate: Float(logLR), nanAboveLearningRate: 0),
-            outerOptimizer: try OptimizerRegistry.make("adam:lr=0.1"), tasks: c.tasks.explicitConfigs)
+            outerOptimizer: try OptimizerCatalogue.handDesigned.make("adam:lr=0.1"), tasks: c.tasks.explicitConfigs)
         for _ in 0..<3 {
             let m = try always.step()
             XCTAssertEqual(m.metaLoss, 20)
@@ -195,7 +195,7 @@ final class GradientEstimatorTests: XCTestCase {
         mixed.sigma = 0.1
         let trainer = try MetaTrainer(
             config: mixed, learnedOptimizer: LearnableSGD(initialLogLearningRate: Float(logLR), nanAboveLearningRate: 0.05),
-            outerOptimizer: try OptimizerRegistry.make("adam:lr=0.01"), tasks: mixed.tasks.explicitConfigs)
+            outerOptimizer: try OptimizerCatalogue.handDesigned.make("adam:lr=0.01"), tasks: mixed.tasks.explicitConfigs)
         var sawCap = false
         for _ in 0..<10 {
             let m = try trainer.step()

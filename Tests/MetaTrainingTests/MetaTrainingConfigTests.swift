@@ -149,7 +149,7 @@ final class MetaTrainingConfigTests: XCTestCase {
         XCTAssertThrowsError(try MetaTrainer(config: c)) { error in
             XCTAssertTrue("\(error)".contains("innerWrapper") && "\(error)".contains("nope"), "\(error)")
         }
-        XCTAssertThrowsError(try OptimizerRegistry.make("hypergrad:inner=[theta]")) { error in
+        XCTAssertThrowsError(try OptimizerCatalogue.handDesigned.make("hypergrad:inner=[theta]")) { error in
             XCTAssertTrue("\(error)".contains("innerWrapper"), "\(error)")
         }
     }

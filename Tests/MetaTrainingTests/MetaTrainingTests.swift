@@ -1,5 +1,5 @@
 // Meta-training end to end with a tiny learned optimizer: the meta-loss falls, and the outer
-// optimizer can itself be a learned optimizer's (self-training, DESIGN §4).
+// optimizer can itself be a learned optimizer's (self-training, docs/architecture.md §4).
 
 import Foundation
 import MetaCore
@@ -21,7 +21,7 @@ final class MetaTrainingTests: XCTestCase {
         c.threads = 2
         let trainer = try MetaTrainer(
             config: c, learnedOptimizer: LearnableSGD(initialLogLearningRate: -5),
-            outerOptimizer: try OptimizerRegistry.make(c.outerOptimizer), tasks: try c.resolveTasks())
+            outerOptimizer: try OptimizerCatalogue.handDesigned.make(c.outerOptimizer), tasks: try c.resolveTasks())
         var losses: [Float] = []
         for _ in 0..<40 { losses.append(try trainer.step().metaLoss) }
         let early = losses.prefix(8).reduce(0, +) / 8, late = losses.suffix(8).reduce(0, +) / 8
@@ -81,7 +81,7 @@ final class MetaTrainingTimingTests: XCTestCase {
         c.threads = Parallel.availableCores
         let trainer = try MetaTrainer(
             config: c, learnedOptimizer: LearnableSGD(initialLogLearningRate: -5, momentum: 0.9),
-            outerOptimizer: try OptimizerRegistry.make(c.outerOptimizer), tasks: try c.resolveTasks())
+            outerOptimizer: try OptimizerCatalogue.handDesigned.make(c.outerOptimizer), tasks: try c.resolveTasks())
         var seconds: [Double] = [], innerPerSecond: [Double] = []
         for _ in 0..<60 {
             let m = try trainer.step()

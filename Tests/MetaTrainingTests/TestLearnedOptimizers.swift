@@ -54,7 +54,7 @@ extension Float {
 
 import Foundation
 
-/// `‖p − p*‖²` in 10 dimensions (DESIGN §3's sanity quadratic), target drawn from `seed`.
+/// `‖p − p*‖²` in 10 dimensions (docs/architecture.md §3's sanity quadratic), target drawn from `seed`.
 func sanityQuadratic(seed: UInt64 = 0, dimension: Int = 10) -> TaskConfig {
     .quadratic(QuadraticConfig(dimension: dimension, spectrum: .linear, condition: 1, noise: 0, scale: 2, rotate: false, seed: seed))
 }

@@ -108,3 +108,11 @@ public func assertSpecError<T>(_ expression: @autoclosure () throws -> T, contai
         XCTFail("not a SpecError: \(error)", file: file, line: line)
     }
 }
+
+/// Files the tests read, all inside the repository.
+public enum TestFixtures {
+    /// `Tests/TestSupport/Fixtures`.
+    public static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    /// optax trajectories of ten hand-designed optimizers (see Fixtures/README.md).
+    public static let optaxTrajectories = directory.appendingPathComponent("optimizer-trajectories.json")
+}

@@ -1,4 +1,4 @@
-// Task configs: plain Codable data from which a task is rebuilt exactly (DESIGN §5). The JSON form is
+// Task configs: plain Codable data from which a task is rebuilt exactly (docs/architecture.md §5). The JSON form is
 // what people write by hand: `{"family": "mlp", "hidden": [64], "dataset": {"kind": "spirals"}}`.
 // Absent keys take the defaults below; unknown keys and out-of-range values are errors naming the key.
 

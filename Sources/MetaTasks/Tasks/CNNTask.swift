@@ -1,4 +1,4 @@
-// The small-CNN task family (DESIGN §5): 3×3 convolutions (padding 1, stride 1 or 2) each followed by
+// The small-CNN task family (docs/architecture.md §5): 3×3 convolutions (padding 1, stride 1 or 2) each followed by
 // the activation, global mean pooling, a linear head, softmax cross-entropy.
 // Layout: activations NHWC (images come as H×W×C rows of `LabeledData`), conv weights HWIO
 // (3 × 3 × Cin × Cout), head weights C_last × classes. Tensors: conv0/w, conv0/b, …, head/w, head/b.

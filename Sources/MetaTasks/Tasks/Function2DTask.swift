@@ -1,4 +1,4 @@
-// A 2-D test function as a task (DESIGN §5), with the zoo's two wrappers: rescale and gradient noise.
+// A 2-D test function as a task (docs/architecture.md §5), with the zoo's two wrappers: rescale and gradient noise.
 // The function itself lives in `TestFunction2D+Evaluation.swift`; this file adds the Float interface,
 // the initialization box and the normalizer. No data, so every split sees the same noise-free objective.
 

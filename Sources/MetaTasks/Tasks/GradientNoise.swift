@@ -1,4 +1,4 @@
-// The zoo's "gradient noise" wrapper (DESIGN §5), shared by the synthetic tasks: Gaussian noise added
+// The zoo's "gradient noise" wrapper (docs/architecture.md §5), shared by the synthetic tasks: Gaussian noise added
 // to a gradient that has already been computed (and rescaled). It never touches the loss.
 
 import MetaCore

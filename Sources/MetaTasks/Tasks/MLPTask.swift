@@ -1,4 +1,4 @@
-// The MLP classifier family (DESIGN §5): dense layers over flattened inputs, one activation, softmax
+// The MLP classifier family (docs/architecture.md §5): dense layers over flattened inputs, one activation, softmax
 // cross-entropy. The arithmetic lives in `MLPNetwork`; this file samples batches and splits evaluation
 // into chunks. It does not normalize or augment inputs: datasets arrive ready to use.
 

@@ -1,4 +1,4 @@
-// A quadratic bowl with a chosen eigen-spectrum (DESIGN §5): the zoo's cheapest task, and the one where
+// A quadratic bowl with a chosen eigen-spectrum (docs/architecture.md §5): the zoo's cheapest task, and the one where
 // conditioning, rotation and gradient noise can be dialed independently. No data: every split sees
 // the same noise-free objective. It does not build H densely (see `RandomRotation`).
 

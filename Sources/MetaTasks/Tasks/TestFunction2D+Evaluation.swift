@@ -76,7 +76,7 @@ extension TestFunction2D {
 
     /// The box initial points are drawn from, uniformly: `(x range, y range)`.
     ///
-    /// Rosenbrock uses U[−5, 10]² as DESIGN §5 says (TaskSet's range; the gentler U[−2,2]×U[−1,3]
+    /// Rosenbrock uses U[−5, 10]² as docs/architecture.md §5 says (TaskSet's range; the gentler U[−2,2]×U[−1,3]
     /// would start every run inside the valley); Ackley the usual ±32.768; Branin its domain
     /// x ∈ [−5, 10], y ∈ [0, 15]. Matyas, whose domain is [−10, 10]², and the rest use their domains.
     public var initialBox: (x: ClosedRange<Double>, y: ClosedRange<Double>) {

@@ -1,4 +1,4 @@
-// Estimated work per inner step, used to keep sampled tasks cheap (DESIGN §5: inner steps mostly
+// Estimated work per inner step, used to keep sampled tasks cheap (docs/architecture.md §5: inner steps mostly
 // under 2 ms). Counts multiply-adds as 2 FLOP; forward + backward ≈ 3 × forward.
 
 extension DatasetConfig {

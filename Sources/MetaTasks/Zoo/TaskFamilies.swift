@@ -116,7 +116,7 @@ public enum GeneratedDatasetKind: String, CaseIterable, Sendable {
     case blobs, spirals, teacherStudent = "teacher_student", glyphs
 }
 
-/// MLP classifiers (DESIGN §5): 1–4 hidden layers, widths 8–128, mostly ReLU, four initializers,
+/// MLP classifiers (docs/architecture.md §5): 1–4 hidden layers, widths 8–128, mostly ReLU, four initializers,
 /// batch 8–256, over generated datasets; configs whose step would exceed `maxStepMFLOP` are redrawn.
 public struct MLPFamily: TaskFamily, Hashable {
     public static let familyName = TaskFamilyName.mlp
@@ -172,7 +172,7 @@ public struct MLPFamily: TaskFamily, Hashable {
     }
 }
 
-/// Small CNN classifiers (DESIGN §5): 1–3 conv layers 3×3, 4–32 channels, stride 1 or 2, global mean
+/// Small CNN classifiers (docs/architecture.md §5): 1–3 conv layers 3×3, 4–32 channels, stride 1 or 2, global mean
 /// pooling, linear head, on procedural glyph images 8×8 to 28×28.
 public struct CNNFamily: TaskFamily, Hashable {
     public static let familyName = TaskFamilyName.cnn
@@ -226,7 +226,7 @@ public struct CNNFamily: TaskFamily, Hashable {
     }
 }
 
-/// Quadratics (DESIGN §5): dims 2–1000, linear or log spectra, condition numbers up to 1e4, optional
+/// Quadratics (docs/architecture.md §5): dims 2–1000, linear or log spectra, condition numbers up to 1e4, optional
 /// gradient noise, loss scale 1e-3–1e3.
 public struct QuadraticFamily: TaskFamily, Hashable {
     public static let familyName = TaskFamilyName.quadratic
@@ -271,7 +271,7 @@ public struct QuadraticFamily: TaskFamily, Hashable {
     }
 }
 
-/// 2D test functions (DESIGN §5) with the gradient-noise and rescale wrappers.
+/// 2D test functions (docs/architecture.md §5) with the gradient-noise and rescale wrappers.
 public struct Function2DFamily: TaskFamily, Hashable {
     public static let familyName = TaskFamilyName.function2d
     public var functions: WeightedChoice

@@ -1,7 +1,11 @@
-// Names → optimizers. Every hand-designed optimizer is built from an `OptimizerSpec` here; unknown
-// names and keys are errors that list the valid ones. Settings every optimizer accepts (schedules and
-// clipping) are applied around it by `OptimizerRegistry.make`. Defaults follow optax, or PyTorch where
-// optax has none (a learning rate), and each entry's summary states the rule.
+// The optimizer catalogue: a value mapping spec names to builders. Each module contributes its own kinds
+// (the hand-designed optimizers and wrappers here, `lo:`/`learned` in MetaLearned, `program:` in
+// MetaPrograms); the composition root (the command target) assembles one catalogue and passes it to
+// whatever builds optimizers from specs. Nested specs (`inner=[…]`) and `theta` are resolved through the
+// catalogue that builds the outer spec: nothing global. Unknown names and keys are errors that list the
+// valid ones. Settings every optimizer accepts (schedules and clipping) are applied around it by
+// `OptimizerCatalogue.make`. Defaults follow optax, or PyTorch where optax has none (a learning rate), and
+// each kind's summary states the rule.
 
 import MetaCore
 
@@ -9,11 +13,19 @@ import MetaCore
 public struct SpecSettings {
     public let spec: OptimizerSpec
     public let allowed: [String]
+    /// Builds the optimizers nested in this spec (`inner=[…]`).
+    public let catalogue: OptimizerCatalogue
+    /// What `theta` stands for in nested specs (the learned optimizer a wrapper wraps), if anything.
+    public let theta: (any Optimizer)?
 
-    /// Fails if the spec has a key outside `allowed` (listing them).
-    public init(_ spec: OptimizerSpec, allowed: [String]) throws {
+    /// Fails if the spec has a key outside `allowed` (listing them). Nested specs are built with
+    /// `catalogue`, `theta` standing for `theta`.
+    public init(_ spec: OptimizerSpec, allowed: [String], catalogue: OptimizerCatalogue = .handDesigned,
+                theta: (any Optimizer)? = nil) throws {
         self.spec = spec
         self.allowed = allowed
+        self.catalogue = catalogue
+        self.theta = theta
         for (key, _) in spec.settings where !allowed.contains(key) {
             throw SpecError(
                 "optimizer '\(spec.name)'",
@@ -21,7 +33,7 @@ public struct SpecSettings {
         }
     }
 
-    func error(_ key: String, _ message: String) -> SpecError {
+    public func error(_ key: String, _ message: String) -> SpecError {
         SpecError("optimizer '\(spec.name)', key '\(key)'", message)
     }
 
@@ -78,31 +90,68 @@ public struct SpecSettings {
         case .text(let t): return OptimizerSpec(name: t)
         }
     }
+
+    /// The optimizer nested under `key`, built by `catalogue` (`theta` bound); its errors name the outer
+    /// optimizer and key.
+    public func optimizer(_ key: String, default fallback: String) throws -> any Optimizer {
+        do {
+            return try catalogue.make(try spec(key, default: fallback), theta: theta)
+        } catch let e as SpecError {
+            throw SpecError("optimizer '\(spec.name)', key '\(key)': \(e.location)", e.message)
+        }
+    }
 }
 
-/// How to build one named optimizer.
-public struct OptimizerEntry: Sendable {
+/// How to build one named kind of optimizer: a catalogue entry.
+public struct OptimizerKind: Sendable {
     public var name: String
     /// One line for help texts and errors.
     public var summary: String
     /// The keys it accepts (besides the common ones) with their defaults, for help texts.
     public var keys: [(key: String, defaultValue: String)]
-    /// The entry applies the common keys itself (Lookahead applies them to its inner optimizer, so
+    /// The kind applies the common keys itself (Lookahead applies them to its inner optimizer, so
     /// a schedule scales the inner step and not the synchronisation jump).
     public var handlesCommonKeys: Bool
+    /// A spec that builds with nothing but the repository (smoke tests and help texts use it).
+    public var example: String
     public var build: @Sendable (SpecSettings) throws -> any Optimizer
 
     public init(name: String, summary: String, keys: [(key: String, defaultValue: String)], handlesCommonKeys: Bool = false,
-                build: @escaping @Sendable (SpecSettings) throws -> any Optimizer) {
+                example: String? = nil, build: @escaping @Sendable (SpecSettings) throws -> any Optimizer) {
         self.name = name
         self.summary = summary
         self.keys = keys
         self.handlesCommonKeys = handlesCommonKeys
+        self.example = example ?? name
         self.build = build
     }
 }
 
-public enum OptimizerRegistry {
+/// Spec names → builders. A value: assemble it once (`handDesigned.adding(…)`) and pass it on.
+public struct OptimizerCatalogue: Sendable {
+    /// The kinds, in the order help texts list them.
+    public let kinds: [OptimizerKind]
+
+    /// A catalogue of `kinds`; names must be distinct.
+    public init(_ kinds: [OptimizerKind]) {
+        var seen = Set<String>()
+        for k in kinds { precondition(seen.insert(k.name).inserted, "optimizer kind '\(k.name)' is defined twice") }
+        precondition(!seen.contains(Self.placeholderName), "'\(Self.placeholderName)' is reserved")
+        self.kinds = kinds
+    }
+
+    /// The hand-designed optimizers and wrappers of this module.
+    public static let handDesigned = OptimizerCatalogue(handDesignedKinds)
+
+    /// This catalogue with `more` kinds after its own.
+    public func adding(_ more: [OptimizerKind]) -> OptimizerCatalogue { OptimizerCatalogue(kinds + more) }
+
+    /// Every name a spec may start with.
+    public var names: [String] { kinds.map(\.name) }
+
+    /// The kind called `name`.
+    public func kind(named name: String) -> OptimizerKind? { kinds.first { $0.name == name } }
+
     /// Keys every optimizer accepts; they wrap it with clipping and a learning-rate schedule.
     public static let commonKeys = ["clip_norm", "clip", "schedule", "warmup", "decay_steps", "final_scale"]
 
@@ -116,27 +165,30 @@ public enum OptimizerRegistry {
         ("final_scale", "0", "the cosine's final factor (cosine, warmup_cosine)"),
     ]
 
-    /// The hand-designed optimizers, by name.
-    nonisolated(unsafe) public static var entries: [OptimizerEntry] = builtInEntries
-
-    /// Builds the optimizers nested in a spec (Lookahead's `inner`): the registry by default; the
-    /// evaluation layer's `OptimizerFactory` installs itself so `inner=[lo:default]` works too.
-    nonisolated(unsafe) public static var makeNested: @Sendable (OptimizerSpec) throws -> any Optimizer = { try make($0) }
-
-    /// Builds the optimizer a spec names.
-    public static func make(_ spec: OptimizerSpec) throws -> any Optimizer {
-        guard let entry = entries.first(where: { $0.name == spec.name }) else {
+    /// Builds the optimizer a spec names; `theta` is what the name `theta` stands for in it (itself or
+    /// nested): the learned optimizer that a meta-training config's `innerWrapper` wraps.
+    public func make(_ spec: OptimizerSpec, theta: (any Optimizer)? = nil) throws -> any Optimizer {
+        if spec.name == Self.placeholderName {
+            guard let theta else {
+                throw SpecError("optimizer '\(Self.placeholderName)'", "stands for the learned optimizer being meta-trained; only a training config's innerWrapper may name it")
+            }
+            guard spec.settings.isEmpty else { throw SpecError("optimizer '\(Self.placeholderName)'", "takes no settings") }
+            return theta
+        }
+        guard let kind = kind(named: spec.name) else {
             throw SpecError(
                 "optimizer '\(spec.name)'",
-                "unknown optimizer; valid names: \(entries.map(\.name).joined(separator: ", "))")
+                "unknown optimizer; valid names: \(names.joined(separator: ", "))")
         }
-        let settings = try SpecSettings(spec, allowed: entry.keys.map(\.key) + commonKeys)
-        let optimizer = try entry.build(settings)
-        return entry.handlesCommonKeys ? optimizer : try wrapCommon(optimizer, settings: settings)
+        let settings = try SpecSettings(spec, allowed: kind.keys.map(\.key) + Self.commonKeys, catalogue: self, theta: theta)
+        let optimizer = try kind.build(settings)
+        return kind.handlesCommonKeys ? optimizer : try Self.wrapCommon(optimizer, settings: settings)
     }
 
     /// Parses and builds.
-    public static func make(_ text: String) throws -> any Optimizer { try make(OptimizerSpec.parse(text)) }
+    public func make(_ text: String, theta: (any Optimizer)? = nil) throws -> any Optimizer {
+        try make(OptimizerSpec.parse(text), theta: theta)
+    }
 
     /// Applies the common keys: `clip` (per element) then `clip_norm` (global) before the rule, the
     /// schedule's factor after it (so it multiplies the learning rate).
@@ -180,59 +232,33 @@ public enum OptimizerRegistry {
     }
 
     /// Names, summaries and keys with defaults, for `--help` texts.
-    public static func helpText() -> String {
+    public func helpText() -> String {
         var lines = ["Optimizers (NAME[:key=value,...]; nested specs in brackets, e.g. lookahead:k=5,inner=[adam:lr=3e-4]):"]
-        let width = (entries.map(\.name.count).max() ?? 0) + 2
-        for e in entries {
+        let width = (kinds.map(\.name.count).max() ?? 0) + 2
+        for e in kinds {
             lines.append("  " + e.name.padding(toLength: width, withPad: " ", startingAt: 0) + e.summary)
             if !e.keys.isEmpty {
                 lines.append(String(repeating: " ", count: width + 2) + e.keys.map { "\($0.key)=\($0.defaultValue)" }.joined(separator: ", "))
             }
         }
         lines.append("Keys every optimizer accepts:")
-        let keyWidth = (commonKeyHelp.map { $0.key.count + $0.defaultValue.count + 1 }.max() ?? 0) + 2
-        for k in commonKeyHelp {
+        let keyWidth = (Self.commonKeyHelp.map { $0.key.count + $0.defaultValue.count + 1 }.max() ?? 0) + 2
+        for k in Self.commonKeyHelp {
             lines.append("  " + "\(k.key)=\(k.defaultValue)".padding(toLength: keyWidth, withPad: " ", startingAt: 0) + k.meaning)
         }
         return lines.joined(separator: "\n")
     }
 
-    /// The name that stands, inside a wrapper spec built by `wrapping(_:in:)`, for the optimizer it wraps:
+    /// The name that stands, inside a wrapper spec, for the optimizer it wraps (`make(_:theta:)`):
     /// meta-training's `innerWrapper` (`plateau:inner=[hypergrad:inner=[theta]]`) wraps the learned
     /// optimizer being trained.
     public static let placeholderName = "theta"
-
-    /// What `theta` means while `wrapping(_:in:)` builds (bound per thread).
-    @TaskLocal static var placeholder: (any Optimizer)? = nil
-
-    /// `spec` built with `theta` standing for `optimizer` (`theta` alone is `optimizer` itself).
-    public static func wrapping(_ optimizer: any Optimizer, in spec: OptimizerSpec) throws -> any Optimizer {
-        if spec.name == placeholderName { return optimizer }
-        return try $placeholder.withValue(optimizer) { try makeNested(spec) }
-    }
 
     /// Whether `spec` names `theta` somewhere (itself or nested).
     public static func mentionsPlaceholder(_ spec: OptimizerSpec) -> Bool {
         spec.name == placeholderName || spec.settings.contains { setting in
             if case .spec(let inner) = setting.value { return mentionsPlaceholder(inner) }
             return false
-        }
-    }
-
-    /// Builds the optimizer nested under `key`; its errors name the outer optimizer and key.
-    static func nested(_ s: SpecSettings, _ key: String, default fallback: String) throws -> any Optimizer {
-        do {
-            let spec = try s.spec(key, default: fallback)
-            if spec.name == placeholderName {
-                guard let p = placeholder else {
-                    throw SpecError("optimizer '\(placeholderName)'", "stands for the learned optimizer being meta-trained; only a training config's innerWrapper may name it")
-                }
-                guard spec.settings.isEmpty else { throw SpecError("optimizer '\(placeholderName)'", "takes no settings") }
-                return p
-            }
-            return try makeNested(spec)
-        } catch let e as SpecError {
-            throw SpecError("optimizer '\(s.spec.name)', key '\(key)': \(e.location)", e.message)
         }
     }
 
@@ -244,46 +270,46 @@ public enum OptimizerRegistry {
         try s.float("lr", default: fallback, in: 0...1e6)
     }
 
-    static let builtInEntries: [OptimizerEntry] = [
-        OptimizerEntry(name: "sgd", summary: "gradient descent: p <- p - lr*g", keys: [("lr", "0.01")]) { s in
+    static let handDesignedKinds: [OptimizerKind] = [
+        OptimizerKind(name: "sgd", summary: "gradient descent: p <- p - lr*g", keys: [("lr", "0.01")]) { s in
             ScaleByLearningRate(try learningRate(s, 0.01))
         },
-        OptimizerEntry(name: "momentum", summary: "heavy-ball momentum (optax trace, no dampening): m <- g + momentum*m; p <- p - lr*m",
+        OptimizerKind(name: "momentum", summary: "heavy-ball momentum (optax trace, no dampening): m <- g + momentum*m; p <- p - lr*m",
                        keys: [("lr", "0.01"), ("momentum", "0.9")]) { s in
             Trace(decay: try s.float("momentum", default: 0.9, in: unit), nesterov: false, scale: -(try learningRate(s, 0.01)))
         },
-        OptimizerEntry(name: "nesterov", summary: "Nesterov momentum: m <- g + momentum*m; p <- p - lr*(g + momentum*m)",
+        OptimizerKind(name: "nesterov", summary: "Nesterov momentum: m <- g + momentum*m; p <- p - lr*(g + momentum*m)",
                        keys: [("lr", "0.01"), ("momentum", "0.9")]) { s in
             Trace(decay: try s.float("momentum", default: 0.9, in: unit), nesterov: true, scale: -(try learningRate(s, 0.01)))
         },
-        OptimizerEntry(name: "rmsprop", summary: "RMSProp: v <- decay*v + (1-decay)*g^2; p <- p - lr*g/(sqrt(v)+eps) (eps inside the root with eps_in_sqrt=true)",
+        OptimizerKind(name: "rmsprop", summary: "RMSProp: v <- decay*v + (1-decay)*g^2; p <- p - lr*g/(sqrt(v)+eps) (eps inside the root with eps_in_sqrt=true)",
                        keys: [("lr", "0.01"), ("decay", "0.9"), ("eps", "1e-8"), ("eps_in_sqrt", "false"), ("initial_scale", "0")]) { s in
             ScaleByRMS(decay: try s.float("decay", default: 0.9, in: unit), epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
                        epsInSqrt: try s.bool("eps_in_sqrt", default: false), initialScale: try s.float("initial_scale", default: 0, in: nonNegative),
                        scale: -(try learningRate(s, 0.01)))
         },
-        OptimizerEntry(name: "adagrad", summary: "Adagrad: s <- s + g^2; p <- p - lr*g/sqrt(s+eps)",
+        OptimizerKind(name: "adagrad", summary: "Adagrad: s <- s + g^2; p <- p - lr*g/sqrt(s+eps)",
                        keys: [("lr", "0.01"), ("initial_accumulator_value", "0.1"), ("eps", "1e-7")]) { s in
             ScaleByRSS(initialAccumulatorValue: try s.float("initial_accumulator_value", default: 0.1, in: nonNegative),
                        epsilon: try s.float("eps", default: 1e-7, in: nonNegative), scale: -(try learningRate(s, 0.01)))
         },
-        OptimizerEntry(name: "adam", summary: "Adam, bias-corrected, eps outside the root: p <- p - lr*mhat/(sqrt(vhat)+eps)",
+        OptimizerKind(name: "adam", summary: "Adam, bias-corrected, eps outside the root: p <- p - lr*mhat/(sqrt(vhat)+eps)",
                        keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "0.999"), ("eps", "1e-8")]) { s in
             ScaleByAdam(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 0.999, in: unit),
                         epsilon: try s.float("eps", default: 1e-8, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
         },
-        OptimizerEntry(name: "adamw", summary: "AdamW, decoupled weight decay: p <- p - lr*(adam + weight_decay*p)",
+        OptimizerKind(name: "adamw", summary: "AdamW, decoupled weight decay: p <- p - lr*(adam + weight_decay*p)",
                        keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "0.999"), ("eps", "1e-8"), ("weight_decay", "1e-4")]) { s in
             ScaleByAdam(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 0.999, in: unit),
                         epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
                         weightDecay: try s.float("weight_decay", default: 1e-4, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
         },
-        OptimizerEntry(name: "lion", summary: "Lion: p <- p - lr*(sign(b1*m + (1-b1)*g) + weight_decay*p); m <- b2*m + (1-b2)*g",
+        OptimizerKind(name: "lion", summary: "Lion: p <- p - lr*(sign(b1*m + (1-b1)*g) + weight_decay*p); m <- b2*m + (1-b2)*g",
                        keys: [("lr", "1e-4"), ("b1", "0.9"), ("b2", "0.99"), ("weight_decay", "1e-3")]) { s in
             ScaleByLion(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 0.99, in: unit),
                         weightDecay: try s.float("weight_decay", default: 1e-3, in: nonNegative), scale: -(try learningRate(s, 1e-4)))
         },
-        OptimizerEntry(name: "adafactor", summary: "Adafactor (optax): factored second moments per tensor, decay 1-t^-decay_rate, update RMS clipped; no momentum",
+        OptimizerKind(name: "adafactor", summary: "Adafactor (optax): factored second moments per tensor, decay 1-t^-decay_rate, update RMS clipped; no momentum",
                        keys: [("lr", "1e-2"), ("min_dim_size_to_factor", "128"), ("decay_rate", "0.8"), ("decay_offset", "0"),
                               ("clipping_threshold", "1 (0 = none)"), ("eps", "1e-30"), ("multiply_by_parameter_scale", "false"), ("factored", "true")]) { s in
             let threshold = try s.float("clipping_threshold", default: 1, in: nonNegative)
@@ -296,49 +322,49 @@ public enum OptimizerRegistry {
                 multiplyByParameterScale: try s.bool("multiply_by_parameter_scale", default: false),
                 factored: try s.bool("factored", default: true), scale: -(try learningRate(s, 1e-2)))
         },
-        OptimizerEntry(name: "adax", summary: "AdaX: m <- b1*m + (1-b1)*g; v <- (1+b2)*v + b2*g^2; p <- p - lr*sqrt((1+b2)^t-1)*m/(sqrt(v)+eps)",
+        OptimizerKind(name: "adax", summary: "AdaX: m <- b1*m + (1-b1)*g; v <- (1+b2)*v + b2*g^2; p <- p - lr*sqrt((1+b2)^t-1)*m/(sqrt(v)+eps)",
                        keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "1e-4"), ("eps", "1e-8")]) { s in
             ScaleByAdaX(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 1e-4, in: positive),
                         epsilon: try s.float("eps", default: 1e-8, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
         },
-        OptimizerEntry(name: "lookahead", summary: "Lookahead around any optimizer: every k steps slow += alpha*(fast - slow), fast = slow",
+        OptimizerKind(name: "lookahead", summary: "Lookahead around any optimizer: every k steps slow += alpha*(fast - slow), fast = slow",
                        keys: [("k", "5"), ("sync_period", "(same as k)"), ("alpha", "0.5"), ("slow_step_size", "(same as alpha)"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
             let k = try s.int(try s.alias(["k", "sync_period"]) ?? "k", default: 5, in: 1...Int.max)
             let alpha = try s.float(try s.alias(["alpha", "slow_step_size"]) ?? "alpha", default: 0.5, in: unit)
-            let inner = try nested(s, "inner", default: "adam")
-            return lookahead(try wrapCommon(inner, settings: s), syncPeriod: k, slowStepSize: alpha)
+            let inner = try s.optimizer("inner", default: "adam")
+            return lookahead(try Self.wrapCommon(inner, settings: s), syncPeriod: k, slowStepSize: alpha)
         },
-        OptimizerEntry(name: "average", summary: "parameter averaging around any optimizer: evaluate the debiased EMA a = d*a + (1-d)*theta of the iterates; the updates are inner(g)",
+        OptimizerKind(name: "average", summary: "parameter averaging around any optimizer: evaluate the debiased EMA a = d*a + (1-d)*theta of the iterates; the updates are inner(g)",
                        keys: [("decay", "0.9"), ("start", "0"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
             let decay = try s.float("decay", default: 0.9, in: 0...0.9999)
             let start = try s.int("start", default: 0, in: 0...Int.max)
-            let inner = try nested(s, "inner", default: "adam")
-            return averaging(try wrapCommon(inner, settings: s), decay: decay, start: start)
+            let inner = try s.optimizer("inner", default: "adam")
+            return averaging(try Self.wrapCommon(inner, settings: s), decay: decay, start: start)
         },
-        OptimizerEntry(name: "keep_best", summary: "early stopping with the best weights restored, around any optimizer: evaluate the iterate at which the smoothed (EMA) loss was lowest (unless the latest is within tolerance of it); the updates are inner(g)",
+        OptimizerKind(name: "keep_best", summary: "early stopping with the best weights restored, around any optimizer: evaluate the iterate at which the smoothed (EMA) loss was lowest (unless the latest is within tolerance of it); the updates are inner(g)",
                        keys: [("monitor", "validation"), ("smoothing", "0.9"), ("start", "0"), ("tolerance", "0"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
             let monitor = PlateauMonitor(rawValue: try s.choice("monitor", default: "validation", from: PlateauMonitor.allCases.map(\.rawValue)))!
             let smoothing = try s.float("smoothing", default: 0.9, in: 0...0.9999)
             let start = try s.int("start", default: 0, in: 0...Int.max)
-            let inner = try nested(s, "inner", default: "adam")
+            let inner = try s.optimizer("inner", default: "adam")
             let tolerance = try s.float("tolerance", default: 0, in: 0...10)
-            return keepBest(try wrapCommon(inner, settings: s), monitor: monitor, smoothing: Double(smoothing), start: start,
+            return keepBest(try Self.wrapCommon(inner, settings: s), monitor: monitor, smoothing: Double(smoothing), start: start,
                             tolerance: Double(tolerance))
         },
-        OptimizerEntry(name: "gap_decay", summary: "weight decay gated by the generalization gap, around any optimizer: u = inner(g) - weight_decay*clamp(r/gap, 0, 1)*p, r = (V - T)/|V| of the smoothed validation and training losses",
+        OptimizerKind(name: "gap_decay", summary: "weight decay gated by the generalization gap, around any optimizer: u = inner(g) - weight_decay*clamp(r/gap, 0, 1)*p, r = (V - T)/|V| of the smoothed validation and training losses",
                        keys: [("weight_decay", "3e-3"), ("gap", "0.2"), ("smoothing", "0.95"), ("decay", "matrices"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
             let decay = try s.float("weight_decay", default: 3e-3, in: 0...1)
             let gap = try s.float("gap", default: 0.2, in: 1e-6...100)
             let smoothing = try s.float("smoothing", default: 0.95, in: 0...0.9999)
             let mask = try s.choice("decay", default: "matrices", from: AddDecayedWeights.maskNames)
-            let inner = try nested(s, "inner", default: "adam")
-            return gapDecay(try wrapCommon(inner, settings: s), weightDecay: decay, fullGap: Double(gap), smoothing: Double(smoothing), mask: mask)
+            let inner = try s.optimizer("inner", default: "adam")
+            return gapDecay(try Self.wrapCommon(inner, settings: s), weightDecay: decay, fullGap: Double(gap), smoothing: Double(smoothing), mask: mask)
         },
-        OptimizerEntry(name: "plateau", summary: "ReduceLROnPlateau around any optimizer: scale *= factor when the smoothed (EMA) loss has not improved for patience steps; u = scale*inner(g)",
+        OptimizerKind(name: "plateau", summary: "ReduceLROnPlateau around any optimizer: scale *= factor when the smoothed (EMA) loss has not improved for patience steps; u = scale*inner(g)",
                        keys: [("monitor", "validation"), ("factor", "0.5"), ("patience", "20"), ("threshold", "1e-3"), ("smoothing", "0.9"),
                               ("rise", "0"), ("min_scale", "1e-3"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
@@ -349,22 +375,22 @@ public enum OptimizerRegistry {
             let smoothing = try s.float("smoothing", default: 0.9, in: 0...0.9999)
             let rise = try s.float("rise", default: 0, in: 0...10)
             let low = try s.float("min_scale", default: 1e-3, in: Float.leastNormalMagnitude...1)
-            let inner = try nested(s, "inner", default: "adam")
-            return plateau(try wrapCommon(inner, settings: s), monitor: monitor, factor: factor, patience: patience,
+            let inner = try s.optimizer("inner", default: "adam")
+            return plateau(try Self.wrapCommon(inner, settings: s), monitor: monitor, factor: factor, patience: patience,
                            threshold: Double(threshold), smoothing: Double(smoothing), rise: Double(rise), minimumScale: low)
         },
-        OptimizerEntry(name: "mechanic", summary: "Mechanic (optax contrib.mechanize) around any optimizer: x = x0 - S*sum of inner steps, the scale S learned online from <g, sum of steps>",
+        OptimizerKind(name: "mechanic", summary: "Mechanic (optax contrib.mechanize) around any optimizer: x = x0 - S*sum of inner steps, the scale S learned online from <g, sum of steps>",
                        keys: [("weight_decay", "1e-2"), ("eps", "1e-8"), ("s_init", "1e-6"), ("num_betas", "6"), ("inner", "adam:lr=1")],
                        handlesCommonKeys: true) { s in
             let decay = try s.float("weight_decay", default: 1e-2, in: nonNegative)
             let eps = try s.float("eps", default: 1e-8, in: nonNegative)
             let start = try s.float("s_init", default: 1e-6, in: positive)
             let betas = try s.int("num_betas", default: 6, in: 1...15)
-            let inner = try nested(s, "inner", default: "adam:lr=1")
-            return mechanize(try wrapCommon(inner, settings: s), weightDecay: Double(decay), epsilon: Double(eps),
+            let inner = try s.optimizer("inner", default: "adam:lr=1")
+            return mechanize(try Self.wrapCommon(inner, settings: s), weightDecay: Double(decay), epsilon: Double(eps),
                              initialScale: Double(start), betaCount: betas)
         },
-        OptimizerEntry(name: "hypergrad", summary: "step-size adaptation around any optimizer (hypergradient descent): log s -= beta*cos(g_t, u_t-1) per tensor; u = s*inner(g)",
+        OptimizerKind(name: "hypergrad", summary: "step-size adaptation around any optimizer (hypergradient descent): log s -= beta*cos(g_t, u_t-1) per tensor; u = s*inner(g)",
                        keys: [("beta", "0.02"), ("per", "tensor"), ("init_scale", "1"), ("min_scale", "0.01"), ("max_scale", "100"),
                               ("fan_in", "off"), ("fan_in_power", "1"), ("kernel_init_scale", "init_scale"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in
@@ -378,8 +404,8 @@ public enum OptimizerRegistry {
             let power = try s.float("fan_in_power", default: 1, in: 0...4)
             let kernel = s.spec["kernel_init_scale"] == nil ? nil : try s.float("kernel_init_scale", default: start, in: low...high)
             if kernel != nil && per != "tensor" { throw s.error("kernel_init_scale", "needs per=tensor") }
-            let inner = try nested(s, "inner", default: "adam")
-            return hypergradient(try wrapCommon(inner, settings: s), rate: beta, perTensor: per == "tensor",
+            let inner = try s.optimizer("inner", default: "adam")
+            return hypergradient(try Self.wrapCommon(inner, settings: s), rate: beta, perTensor: per == "tensor",
                                  minimumScale: low, maximumScale: high, initialScale: start, fanInReference: fanIn, fanInPower: power,
                                  kernelInitialScale: kernel)
         },

@@ -1,16 +1,14 @@
-// `program:PATH[,lr=X]` in any optimizer spec: a symbolic optimizer program read from a text file
-// (DESIGN §7; the syntax is in Sources/MetaPrograms/Program.swift). `lr` sets the program's `lr` input;
-// without it the file's `# lr:` header, else 1e-3. `program:NAME` for a known program (adamw, lion,
-// signsgd, momentum, rmsprop) when no file of that name exists. Files are read once per path.
+// `program:PATH[,lr=X]` as a catalogue kind: a symbolic optimizer program read from a text file
+// (docs/architecture.md §7; the syntax is in Program.swift). `lr` sets the program's `lr` input; without
+// it the file's `# lr:` header, else 1e-3. `program:NAME` for a known program (adamw, lion, signsgd,
+// momentum, rmsprop) when no file of that name exists. Files are read once per path.
 
 import Foundation
 import MetaCore
-import MetaEvaluation
 import MetaOptimizers
-import MetaPrograms
 
-/// Resolves `program:…` specs.
-public final class ProgramResolver: @unchecked Sendable {
+/// `program:` as a catalogue kind, with a cache of the programs it has read.
+public final class ProgramKinds: @unchecked Sendable {
     public static let name = "program"
 
     private let lock = NSLock()
@@ -18,18 +16,22 @@ public final class ProgramResolver: @unchecked Sendable {
 
     public init() {}
 
-    public static let shared = ProgramResolver()
+    /// The instance the command line's catalogue uses.
+    public static let shared = ProgramKinds()
 
-    /// Appends the shared resolver to `OptimizerFactory.resolvers` once (idempotent).
-    public static func register() { OptimizerFactory.register(shared.resolver) }
-
-    public var resolver: OptimizerResolver {
-        OptimizerResolver(names: [Self.name]) { [self] spec in try self.make(spec) }
+    /// `program`, for `OptimizerCatalogue.adding`.
+    public var kinds: [OptimizerKind] {
+        [OptimizerKind(
+            name: Self.name,
+            summary: "a symbolic optimizer program: program:PATH (a program file) or program:NAME (\(KnownPrograms.texts.map(\.name).joined(separator: ", ")))",
+            keys: [(OptimizerSpec.positionalKey, "(required)"), ("lr", "the file's # lr: header, else 1e-3")],
+            example: "program:lion"
+        ) { [self] s in try self.make(s) }]
     }
 
     /// The optimizer of `program:PATH[,lr=X]`; errors name the spec or the file, line and column.
-    public func make(_ spec: OptimizerSpec) throws -> any Optimizer {
-        let settings = try SpecSettings(spec, allowed: [OptimizerSpec.positionalKey, "lr"])
+    public func make(_ settings: SpecSettings) throws -> any Optimizer {
+        let spec = settings.spec
         let program = try self.program(spec)
         let lr = spec["lr"] == nil ? nil : try settings.float("lr", default: 0, in: 0...1e6)
         do { return try ProgramOptimizer(program, learningRate: lr) } catch let e as ProgramError {
