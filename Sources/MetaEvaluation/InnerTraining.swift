@@ -83,19 +83,18 @@ public enum InnerTraining {
     ) -> RunResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let every = max(1, evaluateEvery ?? max(1, steps / 20))
-        var parameters = task.initialParameters(key: initKey(seed: seed))
-        var state = optimizer.initialState(parameters: parameters, layout: task.layout)
-        var gradient = [Float](repeating: 0, count: parameters.count)
+        // The same stepping a library user gets from `OptimizerRun`: context, validation feed, evaluation parameters.
+        var run = OptimizerRun(optimizer, parameters: task.initialParameters(key: initKey(seed: seed)), layout: task.layout, totalSteps: steps)
+        var gradient = [Float](repeating: 0, count: task.layout.count)
         var curve: [CurvePoint] = []
         curve.reserveCapacity(steps + 1)
         var diverged = false
-        var context = StepContext(step: 0, totalSteps: steps, layout: task.layout)
         for t in 0..<steps {
-            let loss = task.lossAndGradient(parameters, gradient: &gradient, key: batchKey(seed: seed, step: t))
+            let loss = task.lossAndGradient(run.parameters, gradient: &gradient, key: batchKey(seed: seed, step: t))
             var point = CurvePoint(step: t, trainLoss: loss)
             if t % every == 0 {
                 // What the optimizer would hand back now (Lookahead: its slow weights).
-                let shown = optimizer.evaluationParameters(parameters, state: state)
+                let shown = run.evaluationParameters
                 point.validationLoss = task.evaluate(shown, split: .validation).loss
                 point.testLoss = task.evaluate(shown, split: .test).loss
             }
@@ -104,18 +103,15 @@ public enum InnerTraining {
                 diverged = true
                 break
             }
-            context.step = t
-            context.loss = loss
-            optimizer.step(&parameters, gradient: &gradient, state: &state, context: context)
-            if optimizer.usesValidationLoss {
+            run.step(gradient: &gradient, loss: loss)
+            if run.usesValidationLoss {
                 // What the next step reads: a validation-batch loss at the parameters just reached (those the
                 // optimizer monitors: its evaluation parameters, or KeepBest's iterate).
-                let monitored = optimizer.monitoredParameters(parameters, state: state)
-                context.validationLoss = task.batchLoss(monitored, split: .validation, key: validationBatchKey(seed: seed, step: t))
+                run.validationLoss = task.batchLoss(run.monitoredParameters, split: .validation, key: validationBatchKey(seed: seed, step: t))
             }
             onStep?(t + 1)
         }
-        let final = optimizer.evaluationParameters(parameters, state: state)
+        let final = run.evaluationParameters
         let train = task.evaluate(final, split: .train)
         let validation = task.evaluate(final, split: .validation)
         let test = task.evaluate(final, split: .test)
