@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 import MetaCore
+import MetaOptimizers
 import MetaTasks
 
 /// Asserts |a − b| ≤ atol + rtol·|b| element by element, reporting the worst element.
@@ -115,4 +116,47 @@ public enum TestFixtures {
     public static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
     /// optax trajectories of ten hand-designed optimizers (see Fixtures/README.md).
     public static let optaxTrajectories = directory.appendingPathComponent("optimizer-trajectories.json")
+}
+
+/// learned_optimization's `smoketest_optimizer`, with the outputs checked: six steps on a bowl over a
+/// layout with a matrix, a convolution kernel, a vector and a scalar, a training and a validation loss fed
+/// every step. Returns what went wrong (empty when nothing): non-finite updates or evaluation parameters,
+/// evaluation parameters of the wrong size, parameters that never move, and a state that does not survive a
+/// JSON round trip (the run continued from the decoded state must match the live one bit for bit).
+public func smokeTestOptimizer(_ optimizer: any Optimizer) -> [String] {
+    func run<O: Optimizer>(_ o: O) -> [String] {
+        let layout = ParameterLayout([("dense/w", [4, 3]), ("conv/w", [3, 3, 1, 2]), ("dense/b", [3]), ("scale", [])])
+        let target = (0..<layout.count).map { Float(($0 * 7) % 5) / 5 - 0.4 }
+        var parameters = (0..<layout.count).map { Float(($0 * 3) % 7) / 7 - 0.5 }
+        let start = parameters
+        var state = o.initialState(parameters: parameters, layout: layout)
+        var problems: [String] = []
+        func loss(_ p: [Float]) -> Float { zip(p, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 2 }
+        func step(_ t: Int, _ p: inout [Float], _ s: inout O.State) {
+            var g = zip(p, target).map { $0 - $1 }
+            let context = StepContext(step: t, totalSteps: 6, loss: loss(p), validationLoss: 1.1 * loss(p), layout: layout)
+            o.step(&p, gradient: &g, state: &s, context: context)
+            if !g.allSatisfy(\.isFinite) { problems.append("step \(t): non-finite update") }
+        }
+        for t in 0..<3 { step(t, &parameters, &state) }
+        let encoder = JSONEncoder(), decoder = JSONDecoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var restored: O.State
+        do { restored = try decoder.decode(O.State.self, from: try encoder.encode(state)) } catch {
+            return problems + ["the state does not round-trip through JSON: \(error)"]
+        }
+        var copy = parameters
+        for t in 3..<6 {
+            step(t, &parameters, &state)
+            step(t, &copy, &restored)
+        }
+        if copy != parameters { problems.append("a run continued from the JSON round trip of the state differs from the live run") }
+        let evaluated = o.evaluationParameters(parameters, state: state)
+        if evaluated.count != parameters.count { problems.append("evaluation parameters: \(evaluated.count) values for \(parameters.count)") }
+        if !evaluated.allSatisfy(\.isFinite) || !parameters.allSatisfy(\.isFinite) { problems.append("non-finite parameters after 6 steps") }
+        if parameters == start { problems.append("the parameters never moved") }
+        return problems
+    }
+    return run(optimizer)
 }
