@@ -53,46 +53,30 @@ final class ProgressTracker: @unchecked Sendable {
     }
 }
 
-/// Writes progress to standard error.
+/// Shows a comparison's progress on a `ProgressLine`: the bar on a terminal, one line per finished run in a log.
 public final class ProgressReporter: @unchecked Sendable {
-    /// A single updating line (terminal) or one line per run (log).
-    public let interactive: Bool
-    private let write: (String) -> Void
-    private var lastDraw = -1.0
-    private var drewLine = false
+    public let line: ProgressLine
 
-    /// `interactive` defaults to whether standard error is a terminal.
-    public init(interactive: Bool = isatty(STDERR_FILENO) != 0, write: ((String) -> Void)? = nil) {
-        self.interactive = interactive
-        self.write = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
-    }
+    public init(line: ProgressLine = ProgressLine()) { self.line = line }
 
     /// Handles one event (`Comparison.run` serializes calls).
     public func report(_ e: ProgressEvent) {
-        if interactive {
-            // Redraw at most 10 times a second, and always the last time.
-            guard e.done == e.total || e.elapsedSeconds - lastDraw >= 0.1 else { return }
-            lastDraw = e.elapsedSeconds
-            write("\r" + Self.line(e) + "\u{1B}[K")
-            drewLine = true
+        if line.interactive {
+            line.update(Self.line(e), final: e.done == e.total)
         } else {
             let r = e.result
-            write("[\(e.done)/\(e.total)] \(r.task) \(r.optimizer) seed \(r.seed): normalized test loss "
+            line.log("[\(e.done)/\(e.total)] \(r.task) \(r.optimizer) seed \(r.seed): normalized test loss "
                 + Self.number(r.normalizedTestLoss) + (r.diverged ? " (diverged)" : "")
-                + String(format: ", %.2f s\n", r.seconds))
+                + String(format: ", %.2f s", r.seconds))
         }
     }
 
     /// Ends the updating line.
-    public func finish() {
-        if interactive && drewLine { write("\n") }
-    }
+    public func finish() { line.finish() }
 
     /// `[#####.....] 12/40 runs  0:32 elapsed  ETA 1:10`
     public static func line(_ e: ProgressEvent, width: Int = 30) -> String {
-        let filled = max(0, min(width, Int((e.fraction * Double(width)).rounded(.down))))
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        var s = "[\(bar)] \(e.done)/\(e.total) runs  \(duration(e.elapsedSeconds)) elapsed"
+        var s = "\(ProgressLine.bar(e.fraction, width: width)) \(e.done)/\(e.total) runs  \(duration(e.elapsedSeconds)) elapsed"
         if e.done < e.total, e.fraction > 0 {
             s += "  ETA " + duration(e.elapsedSeconds * (1 - e.fraction) / e.fraction)
         }
@@ -100,12 +84,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// `m:ss` or `h:mm:ss`.
-    public static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let t = max(0, Int(seconds.rounded()))
-        let (h, m, s) = (t / 3600, (t / 60) % 60, t % 60)
-        return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
-    }
+    public static func duration(_ seconds: Double) -> String { ProgressLine.duration(seconds) }
 
     static func number(_ x: Float) -> String { x.isFinite ? String(format: "%.4g", x) : "\(x)" }
 }

@@ -1,5 +1,5 @@
 // Replays optimizer trajectories recorded by an outside implementation (optax) and measures how far
-// ours drift from them. The file format is the one of shared/reference/optimizer-trajectories.json:
+// ours drift from them. The file format is the one of Tests/TestSupport/Fixtures/optimizer-trajectories.json:
 //
 //   { "cases": [ { "optimizer": "adam", "hyper": {"lr": 0.001, …},
 //                  "shapes": {"w": [4, 6], …}, "params0": {"w": [[…]], …},

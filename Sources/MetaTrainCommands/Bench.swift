@@ -1,4 +1,4 @@
-// `metatrain bench`: timings of the peer workloads (shared/bench/peers), in milliseconds, to be set
+// `metatrain bench`: timings of the peer workloads (benchmarks/peers), in milliseconds, to be set
 // beside the PyTorch and JAX scripts run in the same session.
 
 import ArgumentParser

@@ -7,7 +7,7 @@ import MetaPrograms
 
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Replay optimizer trajectories (the format of shared/reference/optimizer-trajectories.json) and print each case's maximum relative error.",
+        abstract: "Replay optimizer trajectories (the format of Tests/TestSupport/Fixtures/optimizer-trajectories.json) and print each case's maximum relative error.",
         discussion: "Exits non-zero if any case exceeds the float32 tolerance (\(TrajectoryReplay.float32Tolerance)).")
 
     @Argument(help: "Trajectory files.")

@@ -339,7 +339,7 @@ final class ComparisonTests: XCTestCase {
 
     func testProgressReporter() throws {
         var lines: [String] = []
-        let log = ProgressReporter(interactive: false) { lines.append($0) }
+        let log = ProgressReporter(line: ProgressLine(interactive: false) { lines.append($0) })
         let run = handMade(task: "heldout/mlp-001", optimizer: "adam:lr=0.001", seed: 1, normalized: 0.25, diverged: false)
         log.report(ProgressEvent(result: run, done: 3, total: 10, fraction: 0.3, elapsedSeconds: 12))
         XCTAssertEqual(lines, ["[3/10] heldout/mlp-001 adam:lr=0.001 seed 1: normalized test loss 0.25, 0.50 s\n"])
@@ -347,11 +347,32 @@ final class ComparisonTests: XCTestCase {
                        "[##......] 3/10 runs  0:30 elapsed  ETA 1:30")
         XCTAssertEqual(ProgressReporter.duration(3725), "1:02:05")
         var drawn: [String] = []
-        let bar = ProgressReporter(interactive: true) { drawn.append($0) }
+        let bar = ProgressReporter(line: ProgressLine(interactive: true) { drawn.append($0) })
         bar.report(ProgressEvent(result: run, done: 10, total: 10, fraction: 1, elapsedSeconds: 40))
         bar.finish()
         XCTAssertTrue(drawn[0].hasPrefix("\r[") && drawn[0].contains("10/10 runs") && !drawn[0].contains("ETA"))
         XCTAssertEqual(drawn.last, "\n")
+    }
+
+    /// The live line: redrawn in place on a terminal (throttled, the final update always shown), printed
+    /// at most every `logInterval` seconds in a log; messages end a drawn line first.
+    func testProgressLine() {
+        var tty: [String] = []
+        let live = ProgressLine(interactive: true) { tty.append($0) }
+        live.update("a")
+        live.update("b")              // within 0.1 s of "a": skipped
+        live.update("c", final: true)
+        live.log("note")
+        live.finish()
+        XCTAssertEqual(tty, ["\ra\u{1B}[K", "\rc\u{1B}[K", "\n", "note\n"])
+        var log: [String] = []
+        let plain = ProgressLine(interactive: false, logInterval: 3600) { log.append($0) }
+        plain.update("a")
+        plain.update("b")
+        plain.update("c", final: true)
+        plain.finish()
+        XCTAssertEqual(log, ["a\n", "c\n"])
+        XCTAssertEqual(ProgressLine.bar(0.5, width: 4), "[##..]")
     }
 
     func testInvalidComparisonsThrow() throws {

@@ -1,5 +1,5 @@
 // Programs as optimizers, against outside references: the Lion program replays optax's Lion
-// trajectory (shared/reference), the AdamW program matches a hand computation without bias
+// trajectory (Tests/TestSupport/Fixtures), the AdamW program matches a hand computation without bias
 // correction, and signSGD / momentum / RMSProp match the registry's optax-checked optimizers.
 
 import Foundation

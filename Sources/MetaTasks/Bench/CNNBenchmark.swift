@@ -1,4 +1,4 @@
-// The peer CNN workload (shared/bench/peers: bench_torch.py, bench_jax.py) on the CNN task's own code
+// The peer CNN workload (benchmarks/peers: bench_torch.py, bench_jax.py) on the CNN task's own code
 // path (`CNNNetwork`): conv 3×3 1→16 stride 2, ReLU, conv 3×3 16→32 stride 2, ReLU, global mean
 // pool, linear 32→10, softmax cross-entropy; batch 128 of 28×28×1 N(0,1) images, uniform labels;
 // forward + backward + an optimizer update (the caller's: `metatrain bench` passes Adam(1e-3)) over

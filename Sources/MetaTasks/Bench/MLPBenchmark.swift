@@ -1,4 +1,4 @@
-// The peer MLP training-step benchmark (docs/architecture.md §8, ../shared/bench/peers): the same workload as the
+// The peer MLP training-step benchmark (docs/architecture.md §8, benchmarks/peers): the same workload as the
 // JAX and PyTorch scripts, run through the code path `MLPTask` uses (`MLPNetwork`). Prints nothing.
 
 import MetaCore

@@ -1,4 +1,4 @@
-"""Writes more-trajectories.json: optax trajectories beyond shared/reference (other hyperparameters,
+"""Writes more-trajectories.json: optax trajectories beyond Tests/TestSupport/Fixtures/optimizer-trajectories.json (other hyperparameters,
 shapes and lengths), in the same format. Run with the peers venv:
 
     $HOME/peers-venv/bin/python Tests/MetaOptimizersTests/Fixtures/make_trajectories.py
