@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "MetaOptimizersTests", dependencies: ["MetaOptimizers", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MetaEvaluationTests", dependencies: ["MetaEvaluation", "TestSupport"]),
         .testTarget(name: "MetaLearnedTests", dependencies: ["MetaLearned", "TestSupport"]),
-        .testTarget(name: "MetaTrainingTests", dependencies: ["MetaTraining", "TestSupport"]),
+        .testTarget(name: "MetaTrainingTests", dependencies: ["MetaTraining", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MetaProgramsTests", dependencies: ["MetaPrograms", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["MetaTrainCommands", "TestSupport"]),
     ],

@@ -41,6 +41,22 @@ public struct OptimizerRun {
         self.state = initial(optimizer)
     }
 
+    /// Continues a run from a saved point: `state` (of `optimizer`'s `State` type) after `step` steps, and the
+    /// validation loss measured after the last of them.
+    public init<S: Sendable>(_ optimizer: any Optimizer, parameters: [Float], state: S, layout: ParameterLayout,
+                             step: Int, totalSteps: Int? = nil, validationLoss: Float? = nil) {
+        precondition(parameters.count == layout.count, "\(parameters.count) parameters for a layout of \(layout.count)")
+        func fits<O: Optimizer>(_ o: O) -> Bool { state is O.State }
+        precondition(fits(optimizer), "a \(S.self) is not the state of \(type(of: optimizer))")
+        self.optimizer = optimizer
+        self.layout = layout
+        self.parameters = parameters
+        self.totalSteps = totalSteps
+        self.step = step
+        self.validationLoss = validationLoss
+        self.state = state
+    }
+
     /// Whether the optimizer reads a validation loss (set `validationLoss` after every step then).
     public var usesValidationLoss: Bool { optimizer.usesValidationLoss }
 

@@ -82,7 +82,7 @@ struct SelfTrain: ParsableCommand {
             }
             plan = saved
         } else {
-            var base = try config.map(MetaTrainingFlags.readConfig) ?? TrainDefaults.config
+            var base = try config.map(MetaTrainingFlags.readConfig) ?? MetaTrainingConfig.defaultRecipe
             // The held-out comparison at the end replaces train's periodic checks (unless asked for).
             base.evaluateEveryMinutes = 0
             try flags.applyRunDefining(to: &base)
@@ -113,7 +113,7 @@ struct SelfTrain: ParsableCommand {
             let checkpoint = dir.appendingPathComponent("checkpoint.safetensors").path
             var state: MetaTrainerState?
             if FileManager.default.fileExists(atPath: checkpoint) {
-                let (savedConfig, savedState) = try TrainRun.loadResumable(from: checkpoint)
+                let (savedConfig, savedState) = try TrainingRun.loadResumable(from: checkpoint)
                 guard SelfTrainPlan.normalize(savedConfig) == SelfTrainPlan.normalize(cfg) else {
                     throw SpecError(checkpoint, "was written by a different meta-training config than this run's: use another --out")
                 }
@@ -128,7 +128,7 @@ struct SelfTrain: ParsableCommand {
                 state = savedState
             }
             let trainer = try MetaTrainer(config: cfg, zoo: z, resumingFrom: state)
-            let runner = TrainRun(trainer: trainer, config: cfg, outDirectory: dir.path, zoo: z, stop: stop)
+            let runner = TrainingRun(trainer: trainer, directory: dir.path, zoo: z, stop: stop)
             runner.progressPrefix = "[\(i + 1)/\(runs.count) \(run.label)] "
             runner.resumeHint = "metatrain self-train --resume --out \(Compare.shellQuoted(out))"
             if try runner.run() == .interrupted { return }

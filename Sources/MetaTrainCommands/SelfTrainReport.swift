@@ -92,28 +92,18 @@ struct SelfTrainReport {
     // MARK: reading
 
     static func readCurve(_ path: String, run: SelfTrainPlan.Run, steps: Int, window: Int) throws -> Curve {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw SpecError(path, "cannot read the run's metrics")
-        }
+        guard FileManager.default.fileExists(atPath: path) else { throw SpecError(path, "cannot read the run's metrics") }
         var loss = [Double](repeating: .nan, count: steps), secs = [Double](repeating: 0, count: steps)
         var seen = 0
-        for line in text.split(separator: "\n") {
-            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  o["type"] as? String == "step", let s = o["step"] as? Int, (0..<steps).contains(s) else { continue }
-            loss[s] = number(o["metaLoss"])
-            secs[s] = number(o["seconds"])
+        for case .step(let m, _) in try MetricsRecord.read(path: path) where (0..<steps).contains(m.step) {
+            loss[m.step] = Double(m.metaLoss)
+            secs[m.step] = m.seconds
             seen += 1
         }
         guard seen == steps else { throw SpecError(path, "holds \(seen) of the \(steps) outer steps") }
         var cumulative = 0.0
         for i in 0..<steps { cumulative += secs[i].isFinite ? secs[i] : 0; secs[i] = cumulative }
         return Curve(run: run, metaLoss: loss, average: movingAverage(loss, window: window), seconds: secs)
-    }
-
-    static func number(_ v: Any?) -> Double {
-        if let d = v as? Double { return d }
-        if let s = v as? String { return Double(s) ?? .nan }  // "nan", "inf"
-        return .nan
     }
 
     /// Mean of the last `window` values at each index (fewer at the start); non-finite values skipped.

@@ -84,7 +84,7 @@ public final class MetaTrainer {
         guard state.seed == config.seed else {
             throw SpecError("seed", "the state was trained with seed \(state.seed), the config says \(config.seed)")
         }
-        let sides = config.estimator == .pes ? 2 : 1
+        let sides = config.estimator.estimator.innerRunsPerSlot
         for (i, slot) in state.slots.enumerated() where !slot.inner.isEmpty && slot.inner.count != sides {
             throw SpecError("state.slots[\(i)]", "holds \(slot.inner.count) inner runs, \(config.estimator.rawValue) needs \(sides)")
         }
@@ -172,7 +172,7 @@ public final class MetaTrainer {
         let start = DispatchTime.now().uptimeNanoseconds
         let s = state.outerStep
         let slotCount = config.tasksPerStep
-        let pes = config.estimator == .pes
+        let estimator = config.estimator.estimator
         let theta = state.metaParameters
         let n = theta.count
         let sigma = config.sigma
@@ -194,7 +194,7 @@ public final class MetaTrainer {
         BLAS.setThreads(1)
         defer { BLAS.setThreads(savedBLASThreads) }
         let lo = learnedOptimizer, cfg = config, keySchedule = keys, cache = taskCache, wrapper = innerWrapper, catalogue = catalogue
-        let results: [Result<TruncationResult, Error>] = Parallel.map(2 * slotCount, threads: threads) { item in
+        let results: [Result<Truncation, Error>] = Parallel.map(2 * slotCount, threads: threads) { item in
             let i = item / 2, side = item % 2
             let slot = slots[i]
             var perturbed = theta
@@ -202,7 +202,7 @@ public final class MetaTrainer {
             if side == 0 { for j in 0..<n { perturbed[j] += eps[j] } } else { for j in 0..<n { perturbed[j] -= eps[j] } }
             return Result(catching: {
                 let task = try cache.task(slot.task, item: item)
-                let startState: InnerRunState? = slot.inner.isEmpty ? nil : slot.inner[pes ? side : 0]
+                let startState = estimator.start(of: slot, side: side)
                 return try Self.truncation(
                     try Self.inner(lo, metaParameters: perturbed, wrapper: wrapper, catalogue: catalogue), task: task, slot: slot, slotIndex: i, start: startState,
                     config: cfg, keys: keySchedule)
@@ -216,15 +216,7 @@ public final class MetaTrainer {
         for i in 0..<slotCount {
             let plus = outcomes[2 * i], minus = outcomes[2 * i + 1]
             var slot = newSlots[i]
-            var direction = epsilons[i]
-            if pes {
-                if slot.accumulator.isEmpty { slot.accumulator = [Float](repeating: 0, count: n) }
-                for j in 0..<n { slot.accumulator[j] += direction[j] }
-                direction = slot.accumulator
-                slot.inner = [plus.inner, minus.inner]
-            } else {
-                slot.inner = [plus.inner]
-            }
+            let direction = estimator.absorb(&slot, epsilon: epsilons[i], plus: plus, minus: minus)
             slot.step += plus.steps
             let factor = (Double(plus.loss) - Double(minus.loss)) / (2 * Double(sigma) * Double(sigma))
             for j in 0..<n { gradient[j] += factor * Double(direction[j]) }
@@ -282,31 +274,24 @@ public final class MetaTrainer {
             innerStepsPerSecond: seconds > 0 ? Double(innerSteps) / seconds : 0, seconds: seconds)
     }
 
-    struct TruncationResult: Sendable {
-        var loss: Float
-        var inner: InnerRunState
-        var steps: Int
-    }
-
     /// Runs min(K, T − t) inner steps of one side from `start` (or from the episode's initialization)
     /// and returns the mean capped normalized meta-loss (each step weighed by `config.metaLossWeighting`).
     static func truncation<O: Optimizer>(
         _ optimizer: O, task: TrainingTask, slot: SlotState, slotIndex: Int, start: InnerRunState?,
         config: MetaTrainingConfig, keys: MetaTrainingKeys
-    ) throws -> TruncationResult {
-        var parameters: [Float]
-        var optState: O.State
+    ) throws -> Truncation {
         let layout = task.layout
-        let feedsValidation = optimizer.usesValidationLoss
-        var validationLoss: Float? = nil
+        // The same resumable unroll as evaluation's (`InnerTraining.run`): `OptimizerRun`.
+        var run: OptimizerRun
         if let start {
-            parameters = start.parameters
-            optState = try start.optimizerState.state(for: optimizer)
-            validationLoss = start.validationLoss
+            run = OptimizerRun(optimizer, parameters: start.parameters, state: try start.optimizerState.state(for: optimizer), layout: layout,
+                               step: slot.step, totalSteps: slot.horizon, validationLoss: start.validationLoss)
         } else {
-            parameters = task.initialParameters(key: keys.initialParameters(slot: slotIndex, episode: slot.episode))
-            optState = optimizer.initialState(parameters: parameters, layout: layout)
+            let initial = task.initialParameters(key: keys.initialParameters(slot: slotIndex, episode: slot.episode))
+            run = OptimizerRun(optimizer, parameters: initial, state: optimizer.initialState(parameters: initial, layout: layout),
+                               layout: layout, step: slot.step, totalSteps: slot.horizon)
         }
+        let feedsValidation = optimizer.usesValidationLoss
         let steps = max(0, min(config.truncationLength, slot.horizon - slot.step))
         let cap = config.lossCap
         let normalizer = task.normalizer
@@ -319,30 +304,28 @@ public final class MetaTrainer {
             let weight = weighting.weight(step: t, horizon: slot.horizon)
             if diverged { total += weight * Double(cap); continue }
             let loss = task.lossAndGradient(
-                parameters, gradient: &gradient, key: keys.trainBatch(slot: slotIndex, episode: slot.episode, step: t))
-            let context = StepContext(step: t, totalSteps: slot.horizon, loss: loss,
-                                      validationLoss: feedsValidation ? validationLoss : nil, layout: layout)
-            optimizer.step(&parameters, gradient: &gradient, state: &optState, context: context)
-            let evaluated = optimizer.evaluationParameters(parameters, state: optState)
+                run.parameters, gradient: &gradient, key: keys.trainBatch(slot: slotIndex, episode: slot.episode, step: t))
+            run.step(gradient: &gradient, loss: loss)
+            let evaluated = run.evaluationParameters
             let metaLossKey = keys.metaLossBatch(slot: slotIndex, episode: slot.episode, step: t)
             let raw = task.batchLoss(evaluated, split: config.metaLossSplit, key: metaLossKey)
             if feedsValidation {
                 // The next step's validation feature: the meta-loss batch when it is a validation batch.
-                let monitored = optimizer.monitoredParameters(parameters, state: optState)
-                validationLoss = config.metaLossSplit == .validation && monitored == evaluated
+                let monitored = run.monitoredParameters
+                run.validationLoss = config.metaLossSplit == .validation && monitored == evaluated
                     ? raw : task.batchLoss(monitored, split: .validation, key: metaLossKey)
             }
             var normalized = normalizer(raw)
             if !(normalized <= cap) { normalized = cap }  // NaN fails every comparison
             total += weight * Double(normalized)
             // Once the parameters are not finite the run cannot recover: the rest of the truncation is capped.
-            if !raw.isFinite && parameters.contains(where: { !$0.isFinite }) { diverged = true }
+            if !raw.isFinite && run.parameters.contains(where: { !$0.isFinite }) { diverged = true }
         }
         let mean = steps > 0 ? Float(total / Double(steps)) : 0
-        return TruncationResult(
+        return Truncation(
             loss: mean,
-            inner: InnerRunState(parameters: parameters, optimizerState: OptimizerStateBox(optState),
-                                 validationLoss: feedsValidation ? validationLoss : nil),
+            inner: InnerRunState(parameters: run.parameters, optimizerState: OptimizerStateBox(run.state(as: O.State.self)!),
+                                 validationLoss: feedsValidation ? run.validationLoss : nil),
             steps: steps)
     }
 }
