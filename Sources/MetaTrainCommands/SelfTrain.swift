@@ -102,37 +102,9 @@ struct SelfTrain: ParsableCommand {
         try plan.write(planPath)
 
         let z = try? zoo.locate()
-        let stop = Interruption.install()
-        let runs = plan.runs
-        let log = { (s: String) in FileHandle.standardError.write(Data((s + "\n").utf8)) }
-        log("self-training: \(runs.count) runs of \(plan.config.outerSteps) outer steps (\(runs.map(\.spec).joined(separator: ", "))); writing to \(out)")
-        for (i, run) in runs.enumerated() {
-            var cfg = plan.config
-            cfg.outerOptimizer = run.spec
-            let dir = outURL.appendingPathComponent(run.directory)
-            let checkpoint = dir.appendingPathComponent("checkpoint.safetensors").path
-            var state: MetaTrainerState?
-            if FileManager.default.fileExists(atPath: checkpoint) {
-                let (savedConfig, savedState) = try TrainingRun.loadResumable(from: checkpoint)
-                guard SelfTrainPlan.normalize(savedConfig) == SelfTrainPlan.normalize(cfg) else {
-                    throw SpecError(checkpoint, "was written by a different meta-training config than this run's: use another --out")
-                }
-                if savedState.outerStep > cfg.outerSteps {
-                    throw ValidationError("\(run.label) has \(savedState.outerStep) outer steps in \(dir.path), more than --outer-steps \(cfg.outerSteps)")
-                }
-                let final = dir.appendingPathComponent("final.safetensors").path
-                if savedState.outerStep == cfg.outerSteps, let f = try? LearnedOptimizerCheckpoint.load(from: final), f.outerStep == cfg.outerSteps {
-                    log("[\(i + 1)/\(runs.count) \(run.label)] already done (\(cfg.outerSteps) outer steps)")
-                    continue
-                }
-                state = savedState
-            }
-            let trainer = try MetaTrainer(config: cfg, zoo: z, resumingFrom: state)
-            let runner = TrainingRun(trainer: trainer, directory: dir.path, zoo: z, stop: stop)
-            runner.progressPrefix = "[\(i + 1)/\(runs.count) \(run.label)] "
-            runner.resumeHint = "metatrain self-train --resume --out \(Compare.shellQuoted(out))"
-            if try runner.run() == .interrupted { return }
-        }
+        let finished = try plan.train(in: outURL, zoo: z, catalogue: MetaTrain.catalogue,
+                                      resumeHint: "metatrain self-train --resume --out \(Compare.shellQuoted(out))")
+        guard finished else { return }
 
         var heldout: Comparison.Result?
         if !noEval {
@@ -181,91 +153,5 @@ struct SelfTrain: ParsableCommand {
         _ = try ComparisonReport.write(result, context: context, to: URL(fileURLWithPath: out).appendingPathComponent("heldout").path)
         print(ComparisonReport.summaryTable(result))
         return result
-    }
-}
-
-/// What a self-training run directory holds: the fresh learned optimizer's config and the outer
-/// optimizers, in order (the first is the one under study). Saved as OUT/self-train.json.
-struct SelfTrainPlan: Codable, Equatable {
-    static let fileName = "self-train.json"
-
-    var config: MetaTrainingConfig
-    var outers: [String]
-
-    struct Run {
-        var label: String
-        var spec: String
-        var directory: String
-        var isBaseline: Bool
-    }
-
-    /// One run per outer optimizer, with a unique directory name made from its spec.
-    var runs: [Run] {
-        var used = Set<String>()
-        return outers.enumerated().map { i, spec in
-            var base = Self.directoryName(spec)
-            if used.contains(base) { base += "-\(i + 1)" }
-            used.insert(base)
-            return Run(label: spec, spec: spec, directory: base, isBaseline: i > 0)
-        }
-    }
-
-    /// `lo:…/name.safetensors` → `lo-name` (`lo:default,scale=0.3` → `lo-default-scale-0.3`); other specs with characters other than letters, digits,
-    /// `-`, `_` and `.` replaced by `-` (`adam:lr=1e-3` → `adam-lr-1e-3`).
-    static func directoryName(_ spec: String) -> String {
-        if let parsed = try? OptimizerSpec.parse(spec), parsed.name == LearnedOptimizerKinds.name,
-           case .text(let path)? = parsed[OptimizerSpec.positionalKey] {
-            let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            let rest = parsed.settings.filter { $0.key != OptimizerSpec.positionalKey }.map { "-\($0.key)-\($0.value)" }
-            return "lo-" + sanitize(stem + rest.joined())
-        }
-        return sanitize(spec)
-    }
-
-    static func sanitize(_ s: String) -> String {
-        let mapped = String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "-" })
-        return mapped.isEmpty || mapped.hasPrefix(".") ? "run" + mapped : mapped
-    }
-
-    /// `--outer` then `--baselines`, each checked as a spec.
-    static func parseOuters(outer: String, baselines: String) throws -> [String] {
-        let o = outer.trimmingCharacters(in: .whitespaces)
-        do { _ = try OptimizerSpec.parse(o) } catch { throw ValidationError("--outer: '\(outer)' is not an optimizer spec: \(error)") }
-        let list = baselines.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !list.isEmpty else { throw ValidationError("--baselines needs at least one optimizer spec") }
-        for b in list {
-            do { _ = try OptimizerSpec.parse(b) } catch { throw ValidationError("--baselines: '\(b)' is not an optimizer spec: \(error)") }
-        }
-        let all = [o] + list
-        guard Set(all).count == all.count else { throw ValidationError("--outer and --baselines list the same optimizer twice: \(all.joined(separator: ", "))") }
-        return all
-    }
-
-    /// The config without what a resumed run may change (outer steps, threads, housekeeping) and
-    /// without the outer optimizer (set per run).
-    static func normalize(_ c: MetaTrainingConfig) -> MetaTrainingConfig {
-        var c = c
-        let d = MetaTrainingConfig()
-        c.outerSteps = d.outerSteps
-        c.threads = nil
-        c.checkpointEveryMinutes = d.checkpointEveryMinutes
-        c.evaluateEveryMinutes = d.evaluateEveryMinutes
-        c.outerOptimizer = d.outerOptimizer
-        return c
-    }
-
-    var normalized: SelfTrainPlan { SelfTrainPlan(config: Self.normalize(config), outers: outers) }
-
-    static func load(_ path: String) throws -> SelfTrainPlan? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        do { return try JSONDecoder().decode(SelfTrainPlan.self, from: data) } catch {
-            throw SpecError.from(error, file: path)
-        }
-    }
-
-    func write(_ path: String) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(String(decoding: try enc.encode(self), as: UTF8.self) + "\n", to: path)
     }
 }

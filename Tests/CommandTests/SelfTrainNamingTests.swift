@@ -1,6 +1,7 @@
 // Run directories of `metatrain self-train`: one per outer-optimizer spec, named after it.
 
 import XCTest
+import MetaTraining
 @testable import MetaTrainCommands
 
 final class SelfTrainNamingTests: XCTestCase {

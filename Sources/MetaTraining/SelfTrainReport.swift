@@ -8,9 +8,8 @@ import MetaCore
 import MetaEvaluation
 import MetaLearned
 import MetaOptimizers
-import MetaTraining
 
-struct SelfTrainReport {
+public struct SelfTrainReport {
     /// One run's meta-loss per outer step, read back from its metrics file.
     struct Curve {
         var run: SelfTrainPlan.Run
@@ -62,7 +61,7 @@ struct SelfTrainReport {
     let window: Int
     let windows: [Window]
 
-    init(plan: SelfTrainPlan, directory: URL, commandLine: String, heldout: Comparison.Result?, heldoutTasks: String) throws {
+    public init(plan: SelfTrainPlan, directory: URL, commandLine: String, heldout: Comparison.Result?, heldoutTasks: String) throws {
         self.plan = plan
         self.directory = directory
         self.commandLine = commandLine
@@ -80,7 +79,7 @@ struct SelfTrainReport {
         windows = Self.windows(curves: curves, steps: steps, horizon: outer.horizon, window: window)
     }
 
-    static func trainedName(_ run: SelfTrainPlan.Run) -> String { "trained by \(run.label)" }
+    public static func trainedName(_ run: SelfTrainPlan.Run) -> String { "trained by \(run.label)" }
 
     /// A legend-sized label: `lo:/long/path/name.safetensors` → `lo:name.safetensors`.
     static func shortLabel(_ spec: String) -> String {
@@ -163,7 +162,7 @@ struct SelfTrainReport {
     var finalWindow: Window? { windows.last }
 
     /// One line: the goal, evaluated on the final meta-loss.
-    var verdict: String {
+    public var verdict: String {
         guard let w = finalWindow, let subject = curves.first else { return "self-training: no baseline to compare with" }
         let pct = (w.ratio - 1) * 100
         return String(format: "%@: final meta-loss %.4f vs %.4f for %@ (%+.1f%%): %@ the 10%% goal",
@@ -173,7 +172,7 @@ struct SelfTrainReport {
 
     // MARK: writing
 
-    func write() throws {
+    public func write() throws {
         try AtomicFile.write(csv(), to: directory.appendingPathComponent("meta-loss.csv").path)
         try AtomicFile.write(chart().render(), to: directory.appendingPathComponent("meta-loss.svg").path)
         try AtomicFile.write(markdown(), to: directory.appendingPathComponent("report.md").path)
