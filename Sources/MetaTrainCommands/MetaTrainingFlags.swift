@@ -15,10 +15,10 @@ struct MetaTrainingFlags: ParsableArguments {
     var seed: UInt64?
     @Option(help: "Worker threads (results do not depend on it).")
     var threads: Int?
-    @Option(help: "Gradient estimator: pes or es.")
-    var estimator: String?
-    @Option(help: "Learned optimizer: lstm_ff, perparam_mlp or learnable_adam (default widths).")
-    var architecture: String?
+    @Option(help: "Gradient estimator.")
+    var estimator: GradientEstimatorKind?
+    @Option(help: "Learned optimizer (default widths).")
+    var architecture: ArchitectureName?
     @Option(help: "Tasks (slots) per outer step.")
     var tasksPerStep: Int?
     @Option(help: "Truncation length (inner steps per slot per outer step).")
@@ -31,10 +31,6 @@ struct MetaTrainingFlags: ParsableArguments {
     func validate() throws {
         if let s = outerSteps, !(1...100_000_000).contains(s) { throw ValidationError("--outer-steps must be in 1…100000000, got \(s)") }
         if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be in 1…1024, got \(t)") }
-        if let e = estimator, GradientEstimatorKind(rawValue: e) == nil { throw ValidationError("--estimator must be pes or es, got '\(e)'") }
-        if let a = architecture {
-            do { _ = try LearnedOptimizerArchitecture.named(a) } catch { throw ValidationError("--architecture: \(error)") }
-        }
         if let t = tasksPerStep, !(1...4096).contains(t) { throw ValidationError("--tasks-per-step must be in 1…4096, got \(t)") }
         if let t = truncation, !(1...1_000_000).contains(t) { throw ValidationError("--truncation must be in 1…1000000, got \(t)") }
         if let c = checkpointEvery, !(c > 0) { throw ValidationError("--checkpoint-every must be positive minutes, got \(c)") }
@@ -50,8 +46,8 @@ struct MetaTrainingFlags: ParsableArguments {
     /// Applies the run-defining flags (seed, estimator, architecture, tasks per step, truncation).
     func applyRunDefining(to cfg: inout MetaTrainingConfig) throws {
         if let v = seed { cfg.seed = v }
-        if let v = estimator { cfg.estimator = GradientEstimatorKind(rawValue: v)! }
-        if let v = architecture { cfg.architecture = try LearnedOptimizerArchitecture.named(v) }
+        if let v = estimator { cfg.estimator = v }
+        if let v = architecture { cfg.architecture = try LearnedOptimizerArchitecture.named(v.rawValue) }
         if let v = tasksPerStep { cfg.tasksPerStep = v }
         if let v = truncation { cfg.truncationLength = v }
     }
@@ -72,4 +68,14 @@ struct MetaTrainingFlags: ParsableArguments {
         }
         return try MetaTrainingConfig.decode(data, file: path)
     }
+}
+
+extension GradientEstimatorKind: @retroactive ExpressibleByArgument {}
+
+/// The learned-optimizer architectures `--architecture` names (`LearnedOptimizerArchitecture.defaults`; a test
+/// keeps the two lists equal).
+enum ArchitectureName: String, CaseIterable, ExpressibleByArgument {
+    case lstmFF = "lstm_ff"
+    case perparamMLP = "perparam_mlp"
+    case learnableAdam = "learnable_adam"
 }

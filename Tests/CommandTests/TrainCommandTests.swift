@@ -6,6 +6,7 @@ import XCTest
 import MetaCore
 import MetaLearned
 import MetaTraining
+@testable import MetaTrainCommands
 
 final class TrainCommandTests: XCTestCase {
     func writeConfig(_ dir: URL, outerSteps: Int) throws -> String { try writeTinyTrainConfig(dir, outerSteps: outerSteps) }
@@ -159,5 +160,13 @@ final class TrainCommandTests: XCTestCase {
             XCTAssertEqual(checkpoint.architecture, config.architecture, name)
         }
         XCTAssertGreaterThanOrEqual(warm, 1)
+    }
+}
+
+final class ArchitectureNameTests: XCTestCase {
+    /// `--architecture`'s choices are the architectures the library builds by name.
+    func testChoicesAreTheLibraryArchitectures() throws {
+        XCTAssertEqual(ArchitectureName.allCases.map(\.rawValue), LearnedOptimizerArchitecture.defaults.map(\.name))
+        for name in ArchitectureName.allCases { XCTAssertNoThrow(try LearnedOptimizerArchitecture.named(name.rawValue)) }
     }
 }
