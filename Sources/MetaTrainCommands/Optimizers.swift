@@ -4,6 +4,7 @@
 import ArgumentParser
 import MetaEvaluation
 
+/// Lists every optimizer kind the catalogue builds.
 struct Optimizers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the optimizers, their keys with defaults, and the keys every optimizer accepts.")

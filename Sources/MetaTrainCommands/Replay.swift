@@ -5,6 +5,7 @@ import Foundation
 import MetaOptimizers
 import MetaPrograms
 
+/// Replays reference optimizer trajectories and reports the largest relative errors.
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay optimizer trajectories (the format of Tests/TestSupport/Fixtures/optimizer-trajectories.json) and print each case's maximum relative error.",

@@ -6,22 +6,21 @@ import Foundation
 import MetaCore
 import MetaTasks
 
+/// Times one inner step of every task of a zoo list.
 struct ZooCost: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
         abstract: "Time one inner step of every task of a list (single thread, as meta-training workers run).")
 
     @OptionGroup var zoo: ZooOptions
-    @Option(help: "Which list: train, valid, heldout or all.")
-    var list = "all"
+    @Option(help: "Which list, or all of them.")
+    var list = TaskListChoice.all
     @Option(help: "Timed steps per task (after 3 warm-up steps).")
     var steps = 20
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     func validate() throws {
-        guard (TaskZoo.listNames + ["all"]).contains(list) else { throw ValidationError("--list must be train, valid, heldout or all, got '\(list)'") }
-        guard (1...10_000).contains(steps) else { throw ValidationError("--steps must be in 1…10000, got \(steps)") }
+        try FlagLimits.check(steps, FlagLimits.timedSteps, "--steps")
     }
 
     struct Row: Codable { var id: String; var family: String; var parameters: Int; var stepMs: Double; var buildMs: Double }
@@ -38,8 +37,8 @@ struct ZooCost: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         let z = try zoo.locate()
-        let names = list == "all" ? TaskZoo.listNames : [list]
-        let entries = try names.flatMap { try z.list($0).tasks }
+        let entries = try list.listNames.flatMap { try z.list($0).tasks }
+        let progress = output.json ? nil : ProgressLine()
         var rows: [Row] = []
         for (i, e) in entries.enumerated() {
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -57,18 +56,16 @@ struct ZooCost: ParsableCommand {
             times.sort()
             rows.append(Row(id: e.id, family: e.config.family.rawValue, parameters: task.layout.count,
                             stepMs: times[times.count / 2], buildMs: build))
-            if !json && isatty(STDERR_FILENO) != 0 {
-                FileHandle.standardError.write(Data("\r\(i + 1)/\(entries.count) \(e.id)        ".utf8))
-            }
+            progress?.update("\(i + 1)/\(entries.count) \(e.id)", final: i + 1 == entries.count)
         }
-        if !json && isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        progress?.finish()
         let sorted = rows.map(\.stepMs).sorted()
         let summary = Summary(
             tasks: rows.count, medianStepMs: sorted[sorted.count / 2],
             p90StepMs: sorted[Int(0.9 * Double(sorted.count - 1))], maxStepMs: sorted.last!,
             fractionUnder2ms: Double(rows.filter { $0.stepMs < 2 }.count) / Double(rows.count),
             over20ms: rows.filter { $0.stepMs > 20 }.map(\.id), rows: rows)
-        if json {
+        if output.json {
             print(TaskSpec.json(summary))
             return
         }

@@ -1,0 +1,36 @@
+// OUT/search-state.json: where `metatrain search` saves its state (periodically, at the end and on
+// Ctrl-C) and `--resume` reads it back.
+
+import ArgumentParser
+import Foundation
+import MetaCore
+import MetaPrograms
+import MetaTasks
+
+/// The saved state of a search in an output directory.
+struct SearchStateFile {
+    let path: String
+
+    init(directory: String) {
+        path = URL(fileURLWithPath: directory).appendingPathComponent("search-state.json").path
+    }
+
+    var exists: Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// The saved state; errors name the file (and `--resume` when there is none).
+    func load() throws -> ProgramSearchState {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--resume: no search state at \(path)")
+        }
+        do { return try JSONDecoder().decode(ProgramSearchState.self, from: data) } catch {
+            throw SpecError.from(error, file: path)
+        }
+    }
+
+    /// Writes `state` atomically (a crash leaves the previous save).
+    func save(_ state: ProgramSearchState) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try AtomicFile.write(try encoder.encode(state), to: path)
+    }
+}
