@@ -77,7 +77,4 @@ struct Compare: ParsableCommand {
         print(String(format: "wall time %.1f s", result.wallSeconds))
         print("report: \(report)")
     }
-
-    /// The old home of `Shell.quoted`, kept while `self-train` still calls it.
-    static func shellQuoted(_ s: String) -> String { Shell.quoted(s) }
 }

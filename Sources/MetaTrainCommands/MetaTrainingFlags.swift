@@ -29,12 +29,12 @@ struct MetaTrainingFlags: ParsableArguments {
     var evaluateEvery: Double?
 
     func validate() throws {
-        if let s = outerSteps, !(1...100_000_000).contains(s) { throw ValidationError("--outer-steps must be in 1…100000000, got \(s)") }
-        if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be in 1…1024, got \(t)") }
-        if let t = tasksPerStep, !(1...4096).contains(t) { throw ValidationError("--tasks-per-step must be in 1…4096, got \(t)") }
-        if let t = truncation, !(1...1_000_000).contains(t) { throw ValidationError("--truncation must be in 1…1000000, got \(t)") }
-        if let c = checkpointEvery, !(c > 0) { throw ValidationError("--checkpoint-every must be positive minutes, got \(c)") }
-        if let e = evaluateEvery, !(e >= 0) { throw ValidationError("--evaluate-every must be ≥ 0 minutes, got \(e)") }
+        try FlagLimits.check(outerSteps, FlagLimits.outerSteps, "--outer-steps")
+        try FlagLimits.check(threads, FlagLimits.workerThreads, "--threads")
+        try FlagLimits.check(tasksPerStep, FlagLimits.tasksPerStep, "--tasks-per-step")
+        try FlagLimits.check(truncation, FlagLimits.truncation, "--truncation")
+        try FlagLimits.checkPositive(checkpointEvery, "--checkpoint-every")
+        if let e = evaluateEvery, !(e >= 0 && e.isFinite) { throw ValidationError("--evaluate-every must be ≥ 0 minutes, got \(e)") }
     }
 
     /// The flags that change what a run computes, and whether each was given.

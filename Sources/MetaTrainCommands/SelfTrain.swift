@@ -51,8 +51,8 @@ struct SelfTrain: ParsableCommand {
 
     func validate() throws {
         if resume && config != nil { throw ValidationError("--config and --resume exclude each other: a resumed run keeps its plan") }
-        guard (1...10_000_000).contains(evalSteps) else { throw ValidationError("--eval-steps must be in 1…10000000, got \(evalSteps)") }
-        guard (1...10_000).contains(evalSeeds) else { throw ValidationError("--eval-seeds must be in 1…10000, got \(evalSeeds)") }
+        try FlagLimits.check(evalSteps, FlagLimits.innerSteps, "--eval-steps")
+        try FlagLimits.check(evalSeeds, FlagLimits.seeds, "--eval-seeds")
         guard !out.isEmpty else { throw ValidationError("--out must name a directory") }
         if !resume {
             let outers = try SelfTrainPlan.parseOuters(outer: outer, baselines: baselines)
@@ -103,7 +103,7 @@ struct SelfTrain: ParsableCommand {
 
         let z = try? zoo.locate()
         let finished = try plan.train(in: outURL, zoo: z, catalogue: MetaTrain.catalogue,
-                                      resumeHint: "metatrain self-train --resume --out \(Compare.shellQuoted(out))")
+                                      resumeHint: "metatrain self-train --resume --out \(Shell.quoted(out))")
         guard finished else { return }
 
         var heldout: Comparison.Result?
@@ -112,7 +112,7 @@ struct SelfTrain: ParsableCommand {
         }
         let report = try SelfTrainReport(
             plan: plan, directory: outURL,
-            commandLine: (["metatrain"] + CommandLine.arguments.dropFirst()).map(Compare.shellQuoted).joined(separator: " "),
+            commandLine: (["metatrain"] + CommandLine.arguments.dropFirst()).map(Shell.quoted).joined(separator: " "),
             heldout: heldout, heldoutTasks: evalTasks)
         try report.write()
         print(report.verdict)
@@ -149,7 +149,7 @@ struct SelfTrain: ParsableCommand {
         reporter.finish()
         let context = ReportContext(
             taskSource: evalTasks,
-            commandLine: CommandLine.arguments.map(Compare.shellQuoted).joined(separator: " "), threads: threads)
+            commandLine: CommandLine.arguments.map(Shell.quoted).joined(separator: " "), threads: threads)
         _ = try ComparisonReport.write(result, context: context, to: URL(fileURLWithPath: out).appendingPathComponent("heldout").path)
         print(ComparisonReport.summaryTable(result))
         return result
