@@ -38,21 +38,10 @@ struct SelfTrain: ParsableCommand {
     @Flag(help: "Continue the self-training run in --out with its saved plan (flags may change --outer-steps, --threads and the evaluation).")
     var resume = false
     @OptionGroup var flags: MetaTrainingFlags
-    @Option(help: "Held-out comparison tasks (as compare's --tasks).")
-    var evalTasks: String = "heldout"
-    @Option(help: "Held-out comparison: inner steps per run.")
-    var evalSteps: Int = 300
-    @Option(help: "Held-out comparison: seeds 0..<K.")
-    var evalSeeds: Int = 3
-    @Option(help: "Held-out comparison: reference optimizers beside the trained ones, specs separated by ';' ('' for none).")
-    var evalBaselines: String = "adam"
-    @Flag(help: "Skip the held-out comparison.")
-    var noEval = false
+    @OptionGroup var evaluation: SelfTrainEvaluationOptions
 
     func validate() throws {
         if resume && config != nil { throw ValidationError("--config and --resume exclude each other: a resumed run keeps its plan") }
-        try FlagLimits.check(evalSteps, FlagLimits.innerSteps, "--eval-steps")
-        try FlagLimits.check(evalSeeds, FlagLimits.seeds, "--eval-seeds")
         guard !out.isEmpty else { throw ValidationError("--out must name a directory") }
         if !resume {
             let outers = try SelfTrainPlan.parseOuters(outer: outer, baselines: baselines)
@@ -61,11 +50,6 @@ struct SelfTrain: ParsableCommand {
                 do { _ = try MetaTrain.catalogue.make(spec) } catch {
                     throw ValidationError("\(i == 0 ? "--outer" : "--baselines"): '\(spec)': \(error)")
                 }
-            }
-        }
-        if !noEval, !evalBaselines.trimmingCharacters(in: .whitespaces).isEmpty {
-            do { try ComparedOptimizer.parseList(evalBaselines, catalogue: MetaTrain.catalogue).forEach { try $0.checkBuildable(catalogue: MetaTrain.catalogue) } } catch {
-                throw ValidationError("--eval-baselines: \(error)")
             }
         }
     }
@@ -106,14 +90,11 @@ struct SelfTrain: ParsableCommand {
                                       resumeHint: "metatrain self-train --resume --out \(Shell.quoted(out))")
         guard finished else { return }
 
-        var heldout: Comparison.Result?
-        if !noEval {
-            heldout = try compareHeldOut(plan: plan, zoo: z)
-        }
+        let heldout = evaluation.noEval ? nil : try evaluation.compare(plan: plan, in: out, zoo: { try z ?? self.zoo.locate() })
         let report = try SelfTrainReport(
             plan: plan, directory: outURL,
             commandLine: (["metatrain"] + CommandLine.arguments.dropFirst()).map(Shell.quoted).joined(separator: " "),
-            heldout: heldout, heldoutTasks: evalTasks)
+            heldout: heldout, heldoutTasks: evaluation.evalTasks)
         try report.write()
         print(report.verdict)
         print("report: \(outURL.appendingPathComponent("report.md").path)")
@@ -122,36 +103,4 @@ struct SelfTrain: ParsableCommand {
     /// Whether --outer / --baselines were typed (their defaults cannot be told apart from a value otherwise).
     var outerGiven: Bool { CommandLine.arguments.contains { $0 == "--outer" || $0.hasPrefix("--outer=") } }
     var baselinesGiven: Bool { CommandLine.arguments.contains { $0 == "--baselines" || $0.hasPrefix("--baselines=") } }
-
-    /// Every trained optimizer (and the reference optimizers) on the held-out tasks, through the same
-    /// `Comparison` as `compare`; the full report goes to OUT/heldout/.
-    func compareHeldOut(plan: SelfTrainPlan, zoo: TaskZoo?) throws -> Comparison.Result {
-        let tasks = try CompareTasks.resolve(evalTasks) {
-            if let zoo { return zoo }
-            return try self.zoo.locate()
-        }
-        var optimizers: [ComparedOptimizer] = []
-        for run in plan.runs {
-            let path = URL(fileURLWithPath: out).appendingPathComponent(run.directory).appendingPathComponent("final.safetensors").path
-            let spec = OptimizerSpec(name: LearnedOptimizerKinds.name, settings: [(OptimizerSpec.positionalKey, .text(path))])
-            optimizers.append(ComparedOptimizer(name: SelfTrainReport.trainedName(run), kind: .single(spec)))
-        }
-        if !evalBaselines.trimmingCharacters(in: .whitespaces).isEmpty {
-            optimizers += try ComparedOptimizer.parseList(evalBaselines, catalogue: MetaTrain.catalogue)
-        }
-        let threads = plan.config.threads ?? Parallel.availableCores
-        let comparison = Comparison(tasks: tasks, optimizers: optimizers, steps: evalSteps,
-                                    seeds: (0..<evalSeeds).map(UInt64.init), threads: threads, catalogue: MetaTrain.catalogue)
-        FileHandle.standardError.write(Data(
-            "held-out comparison: \(tasks.count) tasks × \(optimizers.count) optimizers × \(evalSeeds) seeds, \(evalSteps) steps\n".utf8))
-        let reporter = ProgressReporter()
-        let result = try comparison.run(progress: reporter.report)
-        reporter.finish()
-        let context = ReportContext(
-            taskSource: evalTasks,
-            commandLine: CommandLine.arguments.map(Shell.quoted).joined(separator: " "), threads: threads)
-        _ = try ComparisonReport.write(result, context: context, to: URL(fileURLWithPath: out).appendingPathComponent("heldout").path)
-        print(ComparisonReport.summaryTable(result))
-        return result
-    }
 }
