@@ -15,7 +15,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Meta-train a learned optimizer (the default command).",
         discussion: """
-        Without --config the default recipe runs (about 15 minutes on 2 cores) and writes its checkpoint to \
+        Without --config the default recipe runs (about 9 minutes on 2 cores) and writes its checkpoint to \
         OUT/final.safetensors. A config is JSON (--print-config shows the default recipe as one; docs/meta-training.md lists every key); flags override it. \
         Ctrl-C writes OUT/checkpoint.safetensors and exits; --resume OUT/checkpoint.safetensors continues \
         bit-identically.
