@@ -2,6 +2,7 @@
 // README examples. Files are written atomically (temporary file in the same folder, then rename).
 
 import Foundation
+import MetaCore
 
 public enum IDXWriter {
     /// Writes `count` images of height×width unsigned bytes (row-major, image after image) and their
@@ -38,18 +39,6 @@ public enum IDXWriter {
         } else {
             payload = bytes
         }
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try Data(payload).write(to: temporary)
-        } catch {
-            throw SpecError(path, "could not write: \(error.localizedDescription)")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let why = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw SpecError(path, "could not write: \(why)")
-        }
+        try AtomicFile.write(Data(payload), to: path)
     }
 }
