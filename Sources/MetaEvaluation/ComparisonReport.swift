@@ -41,19 +41,20 @@ public enum ComparisonReport {
             }
         }
         let dir = URL(fileURLWithPath: directory)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
         let plotNames = plotFileNames(result.tasks.map(\.name))
-        for t in result.tasks.indices {
-            try AtomicFile.write(taskPlot(result, task: t), to: path("plots/\(plotNames[t])"))
-        }
-        try AtomicFile.write(aggregatePlot(result), to: path("aggregate.svg"))
-        try AtomicFile.write(summaryPlot(summary), to: path("summary.svg"))
-        try AtomicFile.write(csv(result), to: path("curves.csv"))
-        try AtomicFile.write(summaryJSON(result, summary: summary, context: context), to: path("summary.json"))
-        try AtomicFile.write(resultsJSON(result, context: context), to: path("results.json"))
-        let report = path("report.md")
-        try AtomicFile.write(markdown(result, summary: summary, context: context, plotNames: plotNames), to: report)
+        // The summaries first, the plots last: a full disk leaves report.md and summary.json, never
+        // plots without them.
+        var files: [(name: String, data: Data)] = [
+            ("summary.json", try summaryJSON(result, summary: summary, context: context)),
+            ("report.md", Data(markdown(result, summary: summary, context: context, plotNames: plotNames).utf8)),
+            ("results.json", try resultsJSON(result, context: context)),
+            ("curves.csv", Data(csv(result).utf8)),
+            ("summary.svg", Data(summaryPlot(summary).utf8)),
+            ("aggregate.svg", Data(aggregatePlot(result).utf8)),
+        ]
+        for t in result.tasks.indices { files.append(("plots/\(plotNames[t])", Data(taskPlot(result, task: t).utf8))) }
+        try AtomicFile.writeAll(files, in: dir.path)
+        let report = dir.appendingPathComponent("report.md").path
         return report
     }
 

@@ -86,9 +86,7 @@ public enum SearchOutput {
 
     /// Writes the outputs; `simplified` is the best program after simplification with its funnel score.
     public static func write(_ state: ProgramSearchState, simplified: (Program, Double)?, to directory: String) throws {
-        let dir = URL(fileURLWithPath: directory)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        var files: [(name: String, text: String)] = []
         let lr = KnownPrograms.adamw.learningRate
         if let (program, score) = simplified {
             var p = program
@@ -97,17 +95,19 @@ public enum SearchOutput {
             p.header = header(name: "best (simplified)", program: scored, state: state,
                               note: "unsimplified: proxy \(f(state.best.proxyFitness)), funnel \(f(state.best.funnelFitness!)); simplification removed statements costing < \(state.config.simplifyTolerance * 100)% fitness")
             p.learningRate = p.learningRate ?? lr
-            try AtomicFile.write(p.text, to: path("best.prog"))
+            files.append(("best.prog", p.text))
         }
         for (i, s) in state.finalists.prefix(5).enumerated() {
             var p = ProgramAnalysis.pruned(s.program)
             p.header = header(name: "finalist \(i + 1)", program: s, state: state, note: "dead statements removed, not simplified")
             p.learningRate = p.learningRate ?? lr
-            try AtomicFile.write(p.text, to: path(String(format: "finalist-%02d.prog", i + 1)))
+            files.append((String(format: "finalist-%02d.prog", i + 1), p.text))
         }
-        try AtomicFile.write(csv(state), to: path("progress.csv"))
-        try AtomicFile.write(plot(state), to: path("progress.svg"))
-        try AtomicFile.write(summary(state, simplified: simplified), to: path("summary.md"))
+        // The programs and the summary before the curves: a full disk leaves those.
+        files.append(("summary.md", summary(state, simplified: simplified)))
+        files.append(("progress.csv", csv(state)))
+        files.append(("progress.svg", plot(state)))
+        try AtomicFile.writeAll(files, in: directory)
     }
 
     public static func summary(_ state: ProgramSearchState, simplified: (Program, Double)?) -> String {

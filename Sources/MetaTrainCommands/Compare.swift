@@ -58,6 +58,8 @@ struct Compare: ParsableCommand {
         let compared = try ComparedOptimizer.parseList(optimizers, catalogue: MetaTrain.catalogue)
         var sweeps: [String: [Float]] = [:]
         for o in compared { if case .sweep(let s) = o.kind { sweeps[o.name] = s.learningRates } }
+        // A bad --out fails now, not after the runs.
+        try OutputDirectory.prepare(output.out)
         let threads = workers.threads
         let comparison = Comparison(
             tasks: selected, optimizers: compared, steps: steps, seeds: (0..<seeds).map(UInt64.init),

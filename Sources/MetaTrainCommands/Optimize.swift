@@ -39,6 +39,8 @@ struct Optimize: ParsableCommand {
         let t = try config.makeTask()
         BLAS.setThreads(threads)
         if let cnn = t as? CNNTask { cnn.threads = threads }
+        // A bad --out fails now, not after the training.
+        if let out { try OutputDirectory.prepare(out) }
         let seed = runSeed.seed
         let progress = StepProgress(total: steps, label: "\(name) · \(spec)")
         let r = InnerTraining.run(
@@ -55,13 +57,16 @@ struct Optimize: ParsableCommand {
 
         if let out {
             let dir = URL(fileURLWithPath: out)
-            try AtomicFile.write(CurveCSV.text(r.curve), to: dir.appendingPathComponent("curve.csv").path)
             let summary = OptimizeSummary(
                 task: name, config: config, optimizer: spec.description, steps: steps, seed: seed,
                 parameters: t.layout.count, finalTrain: r.finalTrain, finalValidation: r.finalValidation,
                 finalTest: r.finalTest, normalizedTestLoss: r.normalizedTestLoss, diverged: r.diverged, seconds: r.seconds)
-            try AtomicFile.write(TaskSpec.json(summary) + "\n", to: dir.appendingPathComponent("summary.json").path)
-            try AtomicFile.write(TaskSpec.json(config) + "\n", to: dir.appendingPathComponent("task.json").path)
+            // The summary first: a full disk leaves it rather than the curve alone.
+            try AtomicFile.writeAll([
+                ("summary.json", TaskSpec.json(summary) + "\n"),
+                ("task.json", TaskSpec.json(config) + "\n"),
+                ("curve.csv", CurveCSV.text(r.curve)),
+            ], in: dir.path)
             print("wrote \(dir.path)/{curve.csv,summary.json,task.json}")
         }
     }

@@ -50,8 +50,8 @@ struct Search: ParsableCommand {
         if resume {
             var state = try stateFile.load()
             state.config.budget = max(state.config.budget, budget)
+            try OutputDirectory.prepare(out)
             let (proxy, funnel) = try Self.fitness(state.config, trainList: trainList, threads: threads)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             search = ProgramSearch(state: state, proxy: proxy, funnel: funnel)
             progress.log("search: resuming at generation \(state.generation), \(state.evaluations)/\(state.config.budget) evaluations; writing to \(out)")
         } else {
@@ -59,8 +59,8 @@ struct Search: ParsableCommand {
                 throw ValidationError("--out: \(out) already holds a search (search-state.json); continue it with --resume or choose another directory")
             }
             let config = try settings.config(budget: budget, trainList: trainList)
+            try OutputDirectory.prepare(out)
             let (proxy, funnel) = try Self.fitness(config, trainList: trainList, threads: threads)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             progress.log("search: \(config.proxyTasks.count) proxy tasks × \(config.learningRates.count) rates × \(config.proxySteps) steps, funnel \(config.funnelTasks.count) tasks; "
                 + "population \(config.populationSize), batch \(config.batch), budget \(config.budget) evaluations, \(threads) threads; scoring AdamW…")
             search = ProgramSearch(config: config, proxy: proxy, funnel: funnel)

@@ -82,7 +82,7 @@ struct SelfTrain: ParsableCommand {
         for spec in plan.outers where resume {
             do { _ = try MetaTrain.catalogue.make(spec) } catch { throw ValidationError("outer optimizer '\(spec)': \(error)") }
         }
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        try OutputDirectory.prepare(out)
         try plan.write(planPath)
 
         let z = try? zoo.locate()

@@ -31,6 +31,7 @@ struct ZooGenerate: ParsableCommand {
     func run() throws {
         let dir: String
         if let o = out { dir = o } else { dir = try zoo.locate().directory.path }
+        try OutputDirectory.prepare(dir)
         let z = TaskZoo(directory: URL(fileURLWithPath: dir))
         let families: ZooFamilies
         if resetFamilies || !FileManager.default.fileExists(atPath: z.familyURL(.mlp).path) {

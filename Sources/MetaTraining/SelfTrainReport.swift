@@ -173,14 +173,16 @@ public struct SelfTrainReport {
     // MARK: writing
 
     public func write() throws {
-        try AtomicFile.write(csv(), to: directory.appendingPathComponent("meta-loss.csv").path)
-        try AtomicFile.write(chart().render(), to: directory.appendingPathComponent("meta-loss.svg").path)
-        try AtomicFile.write(markdown(), to: directory.appendingPathComponent("report.md").path)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(String(decoding: try enc.encode(summary()), as: UTF8.self) + "\n",
-                             to: directory.appendingPathComponent("summary.json").path)
+        // The summaries before the curves: a full disk leaves report.md and summary.json.
+        try AtomicFile.writeAll([
+            ("report.md", markdown()),
+            ("summary.json", String(decoding: try enc.encode(summary()), as: UTF8.self) + "\n"),
+            ("meta-loss.csv", csv()),
+            ("meta-loss.svg", chart().render()),
+        ], in: directory.path)
     }
 
     static let csvHeader = "run,outer_step,meta_loss,meta_loss_avg,seconds"

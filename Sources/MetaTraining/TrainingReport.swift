@@ -58,7 +58,7 @@ public struct TrainingReport {
 
     /// Writes the plots and report.md; returns the file names.
     public func writeReport(to outDir: String, window requested: Int?) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        try OutputDirectory.prepare(outDir)
         let window = requested ?? max(1, steps.count / 50)
         let avg = smoothed(window: window)
         let minutes = steps.map { $0.elapsed / 60 }
@@ -86,9 +86,10 @@ public struct TrainingReport {
             files.append(("heldout.svg", chart({ Double($0.step) }, "outer step")))
             files.append(("heldout-time.svg", chart({ $0.elapsed / 60 }, "minutes")))
         }
-        files.append(("report.md", markdown(window: window, plots: files.map(\.name))))
-        for f in files { try AtomicFile.write(f.text, to: (outDir as NSString).appendingPathComponent(f.name)) }
-        return files.map(\.name)
+        // report.md first: a full disk leaves it rather than plots without it.
+        files.insert(("report.md", markdown(window: window, plots: files.map(\.name))), at: 0)
+        try AtomicFile.writeAll(files, in: outDir)
+        return files.dropFirst().map(\.name) + ["report.md"]
     }
 
     func markdown(window: Int, plots: [String]) -> String {

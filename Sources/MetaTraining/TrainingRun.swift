@@ -82,7 +82,7 @@ public final class TrainingRun {
     /// Runs to `config.outerSteps` or until interrupted.
     @discardableResult
     public func run() throws -> Outcome {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try OutputDirectory.prepare(directory.path)
         try AtomicFile.write(configJSON + "\n", to: directory.appendingPathComponent("config.json").path)
         let metrics = try MetricsWriter(path: metricsPath, resumingAt: trainer.outerStep)
         let first = trainer.outerStep

@@ -1,0 +1,79 @@
+// Bad output directories fail before the work, a full disk keeps the summaries and whole metrics lines,
+// and the rough edges a user meets: mistyped commands, task ids, JSON syntax errors, devices as files.
+
+import Foundation
+import XCTest
+import MetaCore
+import MetaTasks
+import MetaTraining
+
+final class RobustIOCommandTests: XCTestCase {
+    /// A file where a directory is expected.
+    func fileInTheWay(_ dir: URL) throws -> String {
+        let file = dir.appendingPathComponent("a-file").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// Runs `metatrain args` with files limited to `kilobytes` KiB (bash's `ulimit -f`, SIGXFSZ ignored):
+    /// writes past it fail (EFBIG) as they would on a full disk (ENOSPC).
+    func metatrainWithFileSizeLimit(_ kilobytes: Int, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "trap '' XFSZ; ulimit -f \(kilobytes); exec \"$0\" \"$@\"", try metatrainExecutable().path] + args
+        p.currentDirectoryURL = packageRoot
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func testBadOutputDirectoriesFailBeforeTheWork() throws {
+        let dir = temporaryDirectory()
+        let file = try fileInTheWay(dir)
+        // optimize: the losses are printed after training, so none means it stopped before.
+        var r = try metatrain(["optimize", "--task", "heldout/quadratic-000", "--optimizer", "adam", "--steps", "50", "--out", file])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains(file) && r.err.contains("not a directory"), r.err)
+        XCTAssertFalse(r.out.contains("final train loss"), r.out)
+        // compare: the run count is announced when the runs start.
+        r = try metatrain(["compare", "--tasks", "heldout/quadratic-000", "--optimizers", "adam", "--steps", "20", "--out", file + "/report"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("\(file) is a file, not a directory"), r.err)
+        XCTAssertFalse(r.err.contains("runs of"), r.err)
+        // train: no metrics before the error.
+        let config = try writeTinyTrainConfig(dir, outerSteps: 3)
+        r = try metatrain(["train", "--config", config, "--out", file + "/run"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("\(file) is a file, not a directory"), r.err)
+        XCTAssertFalse(r.err.contains("meta-training"), r.err)
+        // search and report.
+        r = try metatrain(["search", "--budget", "4", "--out", file])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains(file) && r.err.contains("not a directory"), r.err)
+        let run = dir.appendingPathComponent("run")
+        XCTAssertEqual(try metatrain(["train", "--config", config, "--out", run.path]).status, 0)
+        r = try metatrain(["report", run.path, "--out", file])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains(file) && r.err.contains("not a directory"), r.err)
+    }
+
+    /// With files limited to 8 KiB, compare's small summaries are written and the larger files fail:
+    /// the error names the file and what was kept, and no plot exists without report.md.
+    func testCompareOnAFullDiskKeepsTheSummariesFirst() throws {
+        let out = temporaryDirectory().appendingPathComponent("report")
+        let r = try metatrainWithFileSizeLimit(8, ["compare", "--tasks", "heldout/quadratic-000,heldout/quadratic-001",
+                                                    "--optimizers", "adam;sgd:lr=0.1", "--steps", "400", "--out", out.path])
+        XCTAssertNotEqual(r.status, 0, r.out)
+        XCTAssertFalse(r.err.contains("NSCocoaErrorDomain"), r.err)
+        XCTAssertTrue(r.err.contains("file too large") && r.err.contains("kept in \(out.path): summary.json, report.md"), r.err)
+        let written = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+        XCTAssertTrue(written.isSuperset(of: ["summary.json", "report.md"]), "\(written)")
+        XCTAssertFalse(written.contains { $0.hasSuffix(".svg") || $0.contains(".tmp-") }, "\(written)")
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))))
+    }
+}
