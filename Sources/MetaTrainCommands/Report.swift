@@ -30,6 +30,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let run = try TrainingReport.load(directory: runDir)
+        for w in run.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         let outDir = out ?? (runDir as NSString).appendingPathComponent("report")
         let files = try run.writeReport(to: outDir, window: window)
         print("wrote \(files.map { (outDir as NSString).appendingPathComponent($0) }.joined(separator: ", "))")

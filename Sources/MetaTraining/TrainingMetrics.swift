@@ -81,25 +81,37 @@ public enum MetricsRecord: Codable, Hashable, Sendable {
     }
 
     /// Reads a metrics file; errors name the file and line. An unfinished last line (a run killed while
-    /// writing it) is skipped, as a resumed run would drop it.
+    /// writing it) is skipped, as a resumed run would drop it; `readSkippingTornLine` says so.
     public static func read(path: String) throws -> [MetricsRecord] {
+        try readSkippingTornLine(path: path).records
+    }
+
+    /// The records of a metrics file and whether an unfinished last line (no newline, not a whole
+    /// record: a run killed or a disk filled while writing it) was skipped.
+    public static func readSkippingTornLine(path: String) throws -> (records: [MetricsRecord], skippedTornLine: Bool) {
         guard let data = FileManager.default.contents(atPath: path) else { throw SpecError(path, "not found") }
-        guard let text = String(data: data, encoding: .utf8) else { throw SpecError(path, "not UTF-8 text") }
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Lines as bytes: a torn last line may end inside a multi-byte character.
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+        let unfinished = data.last != 0x0A
         var records: [MetricsRecord] = []
         for (i, line) in lines.enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let isLast = i == lines.count - 1
+            guard let text = String(data: Data(line), encoding: .utf8) else {
+                if isLast && unfinished { return (records, true) }
+                throw SpecError("\(path):\(i + 1)", "not UTF-8 text")
+            }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             do {
                 records.append(try d.decode(MetricsRecord.self, from: Data(trimmed.utf8)))
             } catch {
-                if i == lines.count - 1 && !text.hasSuffix("\n") { break }  // torn last line
+                if isLast && unfinished { return (records, true) }
                 throw SpecError("\(path):\(i + 1)", "not a metrics record: \(Self.describe(error))")
             }
         }
-        return records
+        return (records, false)
     }
 
     static func describe(_ error: Error) -> String {
@@ -114,10 +126,15 @@ public enum MetricsRecord: Codable, Hashable, Sendable {
     }
 }
 
-/// Appends records to a run's metrics file.
+/// Appends records to a run's metrics file. Each record is one line written with one `write(2)`;
+/// a failed write is cut back to the last whole line, so the file never ends in a torn record.
 public final class MetricsWriter {
     public let path: String
-    private let handle: FileHandle
+    private let fd: Int32
+    /// The file's length after the last whole record.
+    private var length: off_t
+    /// The records a resumed run kept (those of steps before it resumes), in file order.
+    public let keptRecords: [MetricsRecord]
 
     /// Opens `path` for appending, keeping only the records of steps before `resumingAt` (a `kill -9` can
     /// leave lines from steps after the checkpoint a run resumes from; 0 starts the file afresh).
@@ -127,23 +144,46 @@ public final class MetricsWriter {
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             let d = JSONDecoder()
             d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let kept = text.split(separator: "\n").filter { line in
-                guard let r = try? d.decode(MetricsRecord.self, from: Data(line.utf8)) else { return false }
-                return r.step < step
+            let kept = text.split(separator: "\n").compactMap { line -> (String, MetricsRecord)? in
+                guard let r = try? d.decode(MetricsRecord.self, from: Data(line.utf8)), r.step < step else { return nil }
+                return (String(line), r)
             }
-            try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: path)
+            try AtomicFile.write(kept.map { $0.0 + "\n" }.joined(), to: path)
+            keptRecords = kept.map(\.1)
         } else {
             try AtomicFile.write("", to: path)
+            keptRecords = []
         }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
+        fd = open(path, O_WRONLY | O_APPEND)
+        guard fd >= 0 else { throw SpecError(path, "cannot open for appending: \(FileErrors.reason(errno: errno))") }
+        length = lseek(fd, 0, SEEK_END)
     }
 
-    deinit { try? handle.close() }
+    deinit { close(fd) }
 
     public func append(_ record: MetricsRecord) throws {
         var data = try record.jsonLine()
         data.append(0x0A)
-        try handle.write(contentsOf: data)
+        var failure: Int32 = 0
+        let written = data.withUnsafeBytes { raw -> Int in
+            var at = 0
+            while at < raw.count {
+                let n = write(fd, raw.baseAddress! + at, raw.count - at)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    failure = n < 0 ? errno : ENOSPC
+                    break
+                }
+                at += n
+            }
+            return at
+        }
+        guard written == data.count else {
+            // Cut a partial line back off, so readers and a resumed run see whole records only.
+            let cut = written == 0 || ftruncate(fd, length) == 0
+            throw SpecError(path, "cannot append the record of outer step \(record.step): \(FileErrors.reason(errno: failure))"
+                + (cut ? "; the file is kept up to the last whole record" : "; the last line is incomplete (readers skip it)"))
+        }
+        length += off_t(written)
     }
 }

@@ -16,6 +16,8 @@ public struct TrainingReport {
     public var evaluations: [Evaluation] = []
     /// config.json as written by `train` (nil when absent or unreadable).
     public var config: MetaTrainingConfig?
+    /// Problems that did not stop the reading (an unfinished last line skipped), for the user.
+    public var warnings: [String] = []
 
     /// Reads `directory/metrics.jsonl` (and config.json); errors name the file and line.
     public static func load(directory: String) throws -> TrainingReport {
@@ -28,7 +30,11 @@ public struct TrainingReport {
             throw SpecError(path, "not found: is \(directory) a run directory written by `metatrain train`?")
         }
         var run = TrainingReport(directory: directory)
-        for record in try MetricsRecord.read(path: path) {
+        let (records, skippedTornLine) = try MetricsRecord.readSkippingTornLine(path: path)
+        if skippedTornLine {
+            run.warnings.append("\(path): skipped the unfinished last line (the run stopped while writing it)")
+        }
+        for record in records {
             switch record {
             case .step(let m, let elapsed): run.steps.append(Step(step: m.step, metaLoss: Double(m.metaLoss), elapsed: elapsed))
             case .evaluation(let e): run.evaluations.append(e)

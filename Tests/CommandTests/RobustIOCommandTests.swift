@@ -76,4 +76,29 @@ final class RobustIOCommandTests: XCTestCase {
         XCTAssertFalse(written.contains { $0.hasSuffix(".svg") || $0.contains(".tmp-") }, "\(written)")
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))))
     }
+
+    /// With metrics.jsonl limited to 4 KiB, train stops with an error naming the file and leaves only whole
+    /// lines, which `report` reads without a warning; a torn line added by hand is skipped with one.
+    func testTrainOnAFullDiskLeavesWholeMetricsLines() throws {
+        let dir = temporaryDirectory()
+        let config = try writeTinyTrainConfig(dir, outerSteps: 200)
+        let out = dir.appendingPathComponent("run")
+        var r = try metatrainWithFileSizeLimit(4, ["train", "--config", config, "--out", out.path])
+        let metrics = out.appendingPathComponent("metrics.jsonl")
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains(metrics.path) && r.err.contains("file too large") && r.err.contains("last whole record"), r.err)
+        let data = try Data(contentsOf: metrics)
+        XCTAssertEqual(data.last, 0x0A)
+        let read = try MetricsRecord.readSkippingTornLine(path: metrics.path)
+        XCTAssertFalse(read.skippedTornLine)
+        XCTAssertGreaterThan(read.records.count, 2)
+        r = try metatrain(["report", out.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertFalse(r.err.contains("warning"), r.err)
+
+        try (data + Data(#"{"type":"step","metaLo"#.utf8)).write(to: metrics)
+        r = try metatrain(["report", out.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.contains("warning: \(metrics.path): skipped the unfinished last line"), r.err)
+    }
 }
