@@ -70,7 +70,7 @@ public enum TrajectoryReplay {
         do {
             root = try JSONDecoder().decode(JSON.self, from: data)
         } catch {
-            throw SpecError.from(error, file: source)
+            throw SpecError.from(error, file: source, data: data)
         }
         guard case .object(let top) = root else { throw SpecError(source, "expected an object with a 'cases' array") }
         guard case .array(let cases)? = top["cases"] else { throw SpecError(source, "expected a 'cases' array") }

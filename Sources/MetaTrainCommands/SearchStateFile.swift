@@ -23,7 +23,7 @@ struct SearchStateFile {
             throw ValidationError("--resume: no search state at \(path)")
         }
         do { return try JSONDecoder().decode(ProgramSearchState.self, from: data) } catch {
-            throw SpecError.from(error, file: path)
+            throw SpecError.from(error, file: path, data: data)
         }
     }
 

@@ -193,7 +193,7 @@ public struct MetaTrainingConfig: Codable, Hashable, Sendable {
     /// Reads a config from JSON, turning every decoding error into a `SpecError` naming the key.
     public static func decode(_ data: Data, file: String? = nil) throws -> MetaTrainingConfig {
         do { return try JSONDecoder().decode(MetaTrainingConfig.self, from: data) } catch {
-            throw SpecError.from(error, file: file)
+            throw SpecError.from(error, file: file, data: data)
         }
     }
 

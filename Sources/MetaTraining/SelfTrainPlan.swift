@@ -127,7 +127,7 @@ public struct SelfTrainPlan: Codable, Equatable, Sendable {
     public static func load(_ path: String) throws -> SelfTrainPlan? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         do { return try JSONDecoder().decode(SelfTrainPlan.self, from: data) } catch {
-            throw SpecError.from(error, file: path)
+            throw SpecError.from(error, file: path, data: data)
         }
     }
 

@@ -101,4 +101,16 @@ final class RobustIOCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.err.contains("warning: \(metrics.path): skipped the unfinished last line"), r.err)
     }
+
+    func testJSONSyntaxErrorsNameLineAndColumn() throws {
+        let dir = temporaryDirectory()
+        let bad = dir.appendingPathComponent("bad.json")
+        try "{\n  \"seed\": 1,\n  \"outerSteps\": 3 x\n}\n".write(to: bad, atomically: true, encoding: .utf8)
+        var r = try metatrain(["train", "--config", bad.path, "--print-config"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("\(bad.path):3:19: not valid JSON"), r.err)
+        r = try metatrain(["optimize", "--task", bad.path, "--optimizer", "adam"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("\(bad.path):3:19: not valid JSON"), r.err)
+    }
 }

@@ -60,6 +60,10 @@ final class SpecTests: XCTestCase {
         XCTAssertThrowsError(try decode(#"{"family": "mlp", "#)) { e in
             XCTAssertTrue("\(e)".contains("spec.json"), "\(e)")
         }
+        // A syntax error names the line and column.
+        XCTAssertThrowsError(try decode("{\n  \"family\": \"mlp\",\n  \"hidden\": [32 32]\n}")) { e in
+            XCTAssertEqual((e as? SpecError)?.location, "spec.json:3:17", "\(e)")
+        }
     }
 
     func testRelativeDatasetPathsResolveAgainstTheSpecFile() throws {

@@ -18,7 +18,7 @@ public enum TaskSpec {
         do {
             config = try JSONDecoder().decode(TaskConfig.self, from: data)
         } catch {
-            throw SpecError.from(error, file: file)
+            throw SpecError.from(error, file: file, data: data)
         }
         if let base = baseDirectory { return config.resolvingPaths(relativeTo: base) }
         return config

@@ -140,7 +140,7 @@ public struct TaskZoo {
             throw SpecError(url.path, "cannot read task list: \(error.localizedDescription)")
         }
         do { return try JSONDecoder().decode(TaskList.self, from: data) } catch {
-            throw SpecError.from(error, file: url.path)
+            throw SpecError.from(error, file: url.path, data: data)
         }
     }
 
@@ -153,7 +153,7 @@ public struct TaskZoo {
                 throw SpecError(url.path, "cannot read family spec: \(error.localizedDescription)")
             }
             let f: F
-            do { f = try JSONDecoder().decode(F.self, from: data) } catch { throw SpecError.from(error, file: url.path) }
+            do { f = try JSONDecoder().decode(F.self, from: data) } catch { throw SpecError.from(error, file: url.path, data: data) }
             do { try f.validate() } catch { throw SpecError.from(error, file: url.path) }
             return f
         }
