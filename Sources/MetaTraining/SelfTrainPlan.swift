@@ -99,7 +99,7 @@ public struct SelfTrainPlan: Codable, Equatable, Sendable {
     public static func parseOuters(outer: String, baselines: String) throws -> [String] {
         let o = outer.trimmingCharacters(in: .whitespaces)
         do { _ = try OptimizerSpec.parse(o) } catch { throw SpecError("--outer", "'\(outer)' is not an optimizer spec: \(error)") }
-        let list = baselines.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let list = OptimizerSpec.splitList(baselines)
         guard !list.isEmpty else { throw SpecError("--baselines", "needs at least one optimizer spec") }
         for b in list {
             do { _ = try OptimizerSpec.parse(b) } catch { throw SpecError("--baselines", "'\(b)' is not an optimizer spec: \(error)") }

@@ -39,6 +39,34 @@ final class OptimizerSpecTests: XCTestCase {
         XCTAssertThrowsError(try OptimizerSpec.parseList(" ; "))
     }
 
+    func testDuplicateKeysAreErrors() {
+        XCTAssertThrowsError(try OptimizerSpec.parse("adam:lr=1e-3,b1=0.9,lr=3e-3")) { e in
+            XCTAssertTrue("\(e)".contains("'lr' is given twice") && "\(e)".contains("column 21"), "\(e)")
+        }
+        XCTAssertThrowsError(try OptimizerSpec.parse("lo:/a.safetensors,path=/b.safetensors")) { e in
+            XCTAssertTrue("\(e)".contains("'path' is given twice"), "\(e)")
+        }
+        // The same key in different specs is fine.
+        XCTAssertNoThrow(try OptimizerSpec.parse("lookahead:k=5,inner=[lookahead:k=3,inner=adam]"))
+    }
+
+    func testNestingDepthIsBounded() throws {
+        func nested(_ depth: Int) -> String {
+            String(repeating: "lookahead:inner=[", count: depth - 1) + "sgd:lr=0.1" + String(repeating: "]", count: depth - 1)
+        }
+        let deepest = try OptimizerSpec.parse(nested(OptimizerSpec.maximumDepth))
+        XCTAssertEqual(try OptimizerSpec.parse(deepest.description), deepest)
+        XCTAssertThrowsError(try OptimizerSpec.parse(nested(OptimizerSpec.maximumDepth + 1))) { e in
+            XCTAssertTrue("\(e)".contains("nested more than 64 levels"), "\(e)")
+            XCTAssertTrue("\(e)".contains("column \(64 * 17 + 1)"), "\(e)")
+        }
+        // Far past what would overflow the stack: an error, and a short one.
+        XCTAssertThrowsError(try OptimizerSpec.parse(nested(100_000))) { e in
+            XCTAssertTrue("\(e)".contains("nested more than"), "\(e)")
+            XCTAssertLessThan("\(e)".count, 400)
+        }
+    }
+
     func testErrorsListTheValidChoices() {
         let name = message("adamm:lr=1")
         XCTAssertTrue(name.contains("optimizer 'adamm'") && name.contains("valid names: sgd, momentum, nesterov, rmsprop, adagrad, adam, adamw, lion, adafactor, adax, lookahead"), name)
