@@ -2,6 +2,7 @@
 // (1-based) where reading stopped, and the file when one is given.
 
 import Foundation
+import MetaCore
 
 /// A syntax or validity error at a place in a program's text.
 public struct ProgramError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -41,7 +42,9 @@ public enum ProgramParser {
         var header: [String] = []
         var learningRate: Float?
         var inHeader = true
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift, so splitting at "\n" alone would keep a CRLF file in one line.
+        let fileLines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (index, rawLine) in fileLines.enumerated() {
             let lineNumber = index + 1
             let line = Array(String(rawLine).replacingOccurrences(of: "\r", with: ""))
             let commentStart = line.firstIndex(of: "#") ?? line.count
@@ -90,9 +93,12 @@ public enum ProgramParser {
 
     /// Reads and checks a program file.
     public static func load(path: String) throws -> Program {
+        if let why = FileErrors.notARegularFile(path) {
+            throw ProgramError(file: path, line: 0, column: 0, "cannot read the program file (\(why))")
+        }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ProgramError(file: path, line: 0, column: 0, "cannot read the program file (\(error.localizedDescription))")
+            throw ProgramError(file: path, line: 0, column: 0, "cannot read the program file (\(FileErrors.reason(error)))")
         }
         return try parseChecked(text, file: path)
     }

@@ -90,6 +90,29 @@ final class ProgramLanguageTests: XCTestCase {
         }
     }
 
+    func testCRLFFilesParseLikeLFFiles() throws {
+        for text in KnownPrograms.texts.map(\.text) + [Self.everything] {
+            let lf = try ProgramParser.parseChecked(text)
+            let crlf = text.replacingOccurrences(of: "\n", with: "\r\n")
+            XCTAssertEqual(try ProgramParser.parseChecked(crlf), lf)
+        }
+        // Errors keep their lines.
+        XCTAssertThrowsError(try ProgramParser.parse("# c\r\n\r\nupdate g * lr\r\n")) { error in
+            XCTAssertEqual((error as? ProgramError).map { [$0.line, $0.column] }, [3, 8], "\(error)")
+        }
+    }
+
+    /// The language has no nested expressions (one function per statement, read by a loop, not by
+    /// recursion), so any nesting is a syntax error at once, whatever its depth.
+    func testDeeplyNestedExpressionsAreSyntaxErrors() {
+        for depth in [2, 100_000] {
+            let text = "update = " + String(repeating: "sqrt(", count: depth) + "g" + String(repeating: ")", count: depth) + "\n"
+            XCTAssertThrowsError(try ProgramParser.parse(text)) { error in
+                XCTAssertEqual((error as? ProgramError)?.line, 1, "\(error)".prefix(200).description)
+            }
+        }
+    }
+
     func testAbstractExecutionRejectsProgramsThatCannotRun() {
         let cases: [(text: String, line: Int, contains: String)] = [
             ("u = g * 2\n# comment\nupdate = q * lr\n", 3, "'q' is used before it is assigned"),
