@@ -32,6 +32,18 @@ final class RobustIOCommandTests: XCTestCase {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    func testMistypedCommandIsNamedAndTheCommandsListed() throws {
+        let r = try metatrain(["compair", "--tasks", "heldout"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("unknown command 'compair'") && r.err.contains("did you mean 'compare'"), r.err)
+        XCTAssertTrue(r.err.contains("train, self-train, report, zoo, optimize, compare"), r.err)
+        XCTAssertFalse(r.err.contains("metatrain train <options>"), "train's usage: \(r.err)")
+        // Options alone still run train, the default command.
+        let config = try metatrain(["--print-config"])
+        XCTAssertEqual(config.status, 0, config.err)
+        XCTAssertTrue(config.out.contains("\"architecture\""), config.out)
+    }
+
     func testBadOutputDirectoriesFailBeforeTheWork() throws {
         let dir = temporaryDirectory()
         let file = try fileInTheWay(dir)
