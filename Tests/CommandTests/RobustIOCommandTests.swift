@@ -44,6 +44,27 @@ final class RobustIOCommandTests: XCTestCase {
         XCTAssertTrue(config.out.contains("\"architecture\""), config.out)
     }
 
+    func testZooListShowsTaskIds() throws {
+        let zoo = try TaskZoo.locate(packageRoot.appendingPathComponent("TaskZoo").path)
+        let text = try metatrain(["zoo", "list", "--ids"])
+        XCTAssertEqual(text.status, 0, text.err)
+        let lines = Set(text.out.split(separator: "\n").map(String.init))
+        for name in ["train", "valid", "heldout"] {
+            for entry in try zoo.list(name).tasks { XCTAssertTrue(lines.contains(entry.id), entry.id) }
+        }
+        XCTAssertTrue(lines.contains("# cnn, heldout (\(try zoo.list("heldout").count(.cnn)))"), text.out)
+
+        let json = try metatrain(["zoo", "list", "--json"])
+        struct Ids: Decodable { var train: [String]; var valid: [String]; var heldout: [String] }
+        struct Row: Decodable { var name: String; var train: Int; var heldout: Int; var ids: Ids }
+        struct Listing: Decodable { var families: [Row] }
+        let listing = try JSONDecoder().decode(Listing.self, from: Data(json.out.utf8))
+        for row in listing.families {
+            XCTAssertEqual(row.ids.train.count, row.train)
+            XCTAssertEqual(row.ids.heldout, try zoo.list("heldout").tasks.filter { $0.config.family.rawValue == row.name }.map(\.id))
+        }
+    }
+
     func testBadOutputDirectoriesFailBeforeTheWork() throws {
         let dir = temporaryDirectory()
         let file = try fileInTheWay(dir)
