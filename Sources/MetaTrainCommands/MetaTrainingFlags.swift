@@ -62,9 +62,10 @@ struct MetaTrainingFlags: ParsableArguments {
 
     /// Reads a JSON meta-training config; errors name the file and the key.
     static func readConfig(_ path: String) throws -> MetaTrainingConfig {
+        if let why = FileErrors.notARegularFile(path) { throw SpecError(path, "cannot read the config: \(why)") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw SpecError(path, "cannot read the config: \(error.localizedDescription)")
+            throw SpecError(path, "cannot read the config: \(FileErrors.reason(error))")
         }
         return try MetaTrainingConfig.decode(data, file: path)
     }

@@ -146,4 +146,11 @@ final class RobustIOCommandTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("\(bad.path):3:19: not valid JSON"), r.err)
     }
+
+    func testDeviceAsConfigIsNotARegularFile() throws {
+        let r = try metatrain(["train", "--config", "/dev/zero", "--print-config"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("/dev/zero") && r.err.contains("not a regular file"), r.err)
+        XCTAssertFalse(r.err.contains("permission denied"), r.err)
+    }
 }

@@ -343,6 +343,9 @@ final class DatasetTests: XCTestCase {
         assertSpecError(path("nope"), ["file not found"]) { try loadIDX(path("nope"), lab) }
         assertSpecError(path("nope"), ["file not found"]) { try loadIDX(img, path("nope")) }
         assertSpecError(directory.path, ["unreadable", "directory"]) { try loadIDX(directory.path, lab) }
+        // A device is not a data file (reading /dev/zero would never end); the error says so, not "permission denied".
+        assertSpecError("/dev/zero", ["not a regular file", "character device"]) { try loadIDX("/dev/zero", lab) }
+        assertSpecError("/dev/null", ["not a regular file"]) { try loadIDX(img, "/dev/null") }
         // Files swapped: each one's magic is the other's.
         assertSpecError(lab, ["wrong magic number 0x00000801", "expected 0x00000803", "label file"]) { try loadIDX(lab, img) }
 

@@ -8,18 +8,17 @@ enum DataFile {
     /// The bytes of the file at `path`, inflated when they start with the gzip magic number.
     /// Every failure is a `SpecError` located at `path`.
     static func read(_ path: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SpecError(path, "file not found")
-        }
-        if isDirectory.boolValue {
-            throw SpecError(path, "unreadable: is a directory, not a data file")
+        switch FileErrors.notARegularFile(path) {
+        case nil: break
+        case "file not found"?: throw SpecError(path, "file not found")
+        case "is a directory"?: throw SpecError(path, "unreadable: is a directory, not a data file")
+        case let why?: throw SpecError(path, "unreadable: \(why); a data file must be a regular file")
         }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SpecError(path, "unreadable: \(error.localizedDescription)")
+            throw SpecError(path, "unreadable: \(FileErrors.reason(error))")
         }
         let bytes = [UInt8](data)
         guard Gzip.isCompressed(bytes) else { return bytes }
