@@ -90,7 +90,8 @@ struct Search: ParsableCommand {
         if !s.finished && !timeUp {
             try SearchOutput.write(s, simplified: nil, to: out)
             progress.log("stopped at generation \(s.generation) (\(s.evaluations)/\(s.config.budget) evaluations): state saved; continue with\n  \(resumeHint)")
-            return
+            // Exit as a program stopped by SIGINT does (128 + 2).
+            throw ExitCode(130)
         }
         if !s.finished {
             progress.log("--max-minutes reached at generation \(s.generation) (\(s.evaluations)/\(s.config.budget) evaluations): writing results; continue with\n  \(resumeHint)")

@@ -22,7 +22,7 @@ struct SelfTrain: ParsableCommand {
         Each outer optimizer (--outer, then each of --baselines) meta-trains the same fresh learned optimizer \
         (the --config recipe, default: train's) in OUT/<run>/, a normal train run directory. Then OUT gets \
         meta-loss.csv, meta-loss.svg, report.md and summary.json, and heldout/ the held-out comparison of the \
-        trained optimizers. Ctrl-C checkpoints and exits; running again with the same --out (or --resume \
+        trained optimizers. Ctrl-C checkpoints and exits with status 130; running again with the same --out (or --resume \
         --out OUT) skips finished runs and continues the interrupted one bit-identically.
         """)
 
@@ -88,7 +88,8 @@ struct SelfTrain: ParsableCommand {
         let z = try? zoo.locate()
         let finished = try plan.train(in: outURL, zoo: z, catalogue: MetaTrain.catalogue,
                                       resumeHint: "metatrain self-train --resume --out \(Shell.quoted(out))")
-        guard finished else { return }
+        // Interrupted: the checkpoint is written; exit as a program stopped by SIGINT does (128 + 2).
+        guard finished else { throw ExitCode(130) }
 
         let heldout = evaluation.noEval ? nil : try evaluation.compare(plan: plan, in: out, zoo: { try z ?? self.zoo.locate() })
         let report = try SelfTrainReport(

@@ -17,7 +17,7 @@ struct Train: ParsableCommand {
         discussion: """
         Without --config the default recipe runs (about 9 minutes on 2 cores) and writes its checkpoint to \
         OUT/final.safetensors. A config is JSON (--print-config shows the default recipe as one; docs/meta-training.md lists every key); flags override it. \
-        Ctrl-C writes OUT/checkpoint.safetensors and exits; --resume OUT/checkpoint.safetensors continues \
+        Ctrl-C writes OUT/checkpoint.safetensors and exits with status 130; --resume OUT/checkpoint.safetensors continues \
         bit-identically.
         """)
 
@@ -65,6 +65,9 @@ struct Train: ParsableCommand {
         }
         let z = try? zoo.locate()
         let trainer = try MetaTrainer(config: cfg, zoo: z, resumingFrom: resumeState)
-        try TrainingRun(trainer: trainer, directory: out, zoo: z).run()
+        if try TrainingRun(trainer: trainer, directory: out, zoo: z).run() == .interrupted {
+            // The checkpoint is written; exit as a program stopped by SIGINT does (128 + 2).
+            throw ExitCode(130)
+        }
     }
 }

@@ -75,4 +75,20 @@ final class ProgramCommandTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.err)
         XCTAssertEqual(try results("c"), try results("a"))
     }
+
+    func testCtrlCStopsASearchWithStatus130AndItResumes() throws {
+        let out = temporaryDirectory().appendingPathComponent("search")
+        let args = ["search", "--budget", "100000", "--proxy-tasks", "1", "--proxy-steps", "15", "--funnel-steps", "15",
+                    "--population", "6", "--batch", "4", "--max-step-mflop", "0.05", "--seed", "5", "--save-every", "0", "--out", out.path]
+        // The state is saved after every generation: wait for the first save, then press Ctrl-C.
+        let (p, err) = try startMetatrain(args, waitingFor: out.appendingPathComponent("search-state.json"), lines: 1)
+        p.interrupt()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130, log)
+        XCTAssertTrue(log.contains("stopped at generation") && log.contains("--resume"), log)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.md").path))
+        let resumed = try metatrain(["search", "--resume", "--budget", "1", "--max-minutes", "0", "--out", out.path])
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+    }
 }

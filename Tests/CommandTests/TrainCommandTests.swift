@@ -71,7 +71,7 @@ final class TrainCommandTests: XCTestCase {
         p.interrupt()
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, log)
+        XCTAssertEqual(p.terminationStatus, 130, "Ctrl-C exits as SIGINT does\n" + log)
         XCTAssertTrue(log.contains("interrupted at outer step"), log)
         let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
         let stoppedAt = try LearnedOptimizerCheckpoint.load(from: checkpoint).outerStep
