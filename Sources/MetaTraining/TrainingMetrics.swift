@@ -10,7 +10,7 @@ import MetaCore
 public struct HeldOutCheck: Codable, Hashable, Sendable {
     /// Outer steps taken when it ran.
     public var step: Int
-    /// Seconds since the run (this process) started.
+    /// Seconds of the run's wall time (continued across resumes).
     public var elapsed: Double
     /// The tasks (zoo ids).
     public var tasks: [String]
@@ -35,7 +35,8 @@ public struct HeldOutCheck: Codable, Hashable, Sendable {
 
 /// One line of `metrics.jsonl`.
 public enum MetricsRecord: Codable, Hashable, Sendable {
-    /// An outer step and the seconds since the run (this process) started.
+    /// An outer step and the seconds of the run's wall time (continued across resumes: a resumed run
+    /// starts from the last kept record's).
     case step(OuterStepMetrics, elapsed: Double)
     /// A held-out check.
     case evaluation(HeldOutCheck)

@@ -49,6 +49,10 @@ public final class TrainingRun {
 
     private let configJSON: String
     private var lastLoggedLine = ""
+    /// Wall time of the run before this process (a resumed run's, from its kept metrics).
+    private var elapsedBefore = 0.0
+    /// Seconds of the run's wall time, continued across resumes.
+    private var runElapsed: Double { elapsedBefore + line.elapsed }
 
     /// How `run()` ended.
     public enum Outcome: Sendable { case finished, interrupted }
@@ -87,6 +91,16 @@ public final class TrainingRun {
         let metrics = try MetricsWriter(path: metricsPath, resumingAt: trainer.outerStep)
         let first = trainer.outerStep
         var average: Float?
+        // A resumed run continues the live line's moving average and the wall time from the records it kept.
+        for record in metrics.keptRecords {
+            switch record {
+            case .step(let m, let elapsed):
+                average = average.map { 0.95 * $0 + 0.05 * m.metaLoss } ?? m.metaLoss
+                elapsedBefore = max(elapsedBefore, elapsed)
+            case .evaluation(let e):
+                elapsedBefore = max(elapsedBefore, e.elapsed)
+            }
+        }
         var lastCheckpoint = line.elapsed, lastEvaluation = line.elapsed
         line.log("meta-training \(config.architecture.name) with \(config.estimator.rawValue), \(config.tasksPerStep) tasks × truncation \(config.truncationLength), "
             + "outer \(config.outerOptimizer), \(trainer.metaParameters.count) meta-parameters, \(trainer.threads) threads"
@@ -94,7 +108,7 @@ public final class TrainingRun {
         while trainer.outerStep < config.outerSteps && !stop.requested {
             let m = try trainer.step()
             average = average.map { 0.95 * $0 + 0.05 * m.metaLoss } ?? m.metaLoss
-            try metrics.append(.step(m, elapsed: line.elapsed))
+            try metrics.append(.step(m, elapsed: runElapsed))
             showProgress(m, average: average!, first: first)
             if line.elapsed - lastCheckpoint >= 60 * config.checkpointEveryMinutes {
                 try writeCheckpoint(to: checkpointPath, resumable: true)
@@ -158,20 +172,20 @@ public final class TrainingRun {
         let loScores = stride(from: 0, to: results.count, by: 2).map { results[$0] }
         let adamScores = stride(from: 1, to: results.count, by: 2).map { results[$0] }
         return HeldOutCheck(
-            step: trainer.outerStep, elapsed: line.elapsed, tasks: picked.map(\.id), steps: steps,
+            step: trainer.outerStep, elapsed: runElapsed, tasks: picked.map(\.id), steps: steps,
             learnedOptimizer: loScores.reduce(0, +) / Float(max(1, loScores.count)),
             adam: adamScores.reduce(0, +) / Float(max(1, adamScores.count)),
             wins: zip(loScores, adamScores).filter { $0 < $1 }.count)
     }
 
     private func showProgress(_ m: OuterStepMetrics, average: Float, first: Int) {
+        // The rate is this process's; the elapsed time shown is the whole run's.
         let done = trainer.outerStep - first
-        let elapsed = line.elapsed
-        let rate = Double(done) / max(elapsed, 1e-9)
+        let rate = Double(done) / max(line.elapsed, 1e-9)
         let eta = Double(config.outerSteps - trainer.outerStep) / max(rate, 1e-9)
         let text = String(format: "outer step %d/%d  meta-loss %.4f (avg %.4f)  %.0f inner steps/s  elapsed %@  ETA %@",
                           trainer.outerStep, config.outerSteps, m.metaLoss, average, m.innerStepsPerSecond,
-                          ProgressLine.duration(elapsed), ProgressLine.duration(eta))
+                          ProgressLine.duration(runElapsed), ProgressLine.duration(eta))
         line.update(progressPrefix + text, final: trainer.outerStep == config.outerSteps)
     }
 }

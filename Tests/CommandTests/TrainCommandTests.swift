@@ -1,5 +1,6 @@
-// `metatrain train` as a user runs it: resume continues bit-identically, Ctrl-C checkpoints and exits
-// cleanly, damaged checkpoints give clear errors, and the shipped default config is the built-in one.
+// `metatrain train` as a user runs it: resume continues bit-identically (and its live line and elapsed
+// times continue too), Ctrl-C checkpoints and exits with 130, damaged checkpoints give clear errors, and
+// the shipped default config is the built-in one.
 
 import Foundation
 import XCTest
@@ -60,6 +61,29 @@ final class TrainCommandTests: XCTestCase {
                        try theta(whole.appendingPathComponent("final.safetensors").path))
         XCTAssertEqual(try stepLines(part), try stepLines(whole))
         XCTAssertEqual(try stepLines(whole).count, 12)
+    }
+
+    /// After a resume the live line's moving average continues from the kept metrics, and `elapsed` in
+    /// the metrics keeps growing from the last kept record instead of restarting at zero.
+    func testResumeContinuesTheMovingAverageAndElapsedTime() throws {
+        let dir = temporaryDirectory()
+        let config = try writeConfig(dir, outerSteps: 8)
+        let out = dir.appendingPathComponent("run")
+        var r = try metatrain(["train", "--config", config, "--out", out.path, "--outer-steps", "5"])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try metatrain(["train", "--resume", out.appendingPathComponent("checkpoint.safetensors").path, "--out", out.path, "--outer-steps", "8"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let steps: [(metaLoss: Float, elapsed: Double)] = try MetricsRecord.read(path: out.appendingPathComponent("metrics.jsonl").path).compactMap {
+            if case .step(let m, let elapsed) = $0 { return (m.metaLoss, elapsed) }
+            return nil
+        }
+        XCTAssertEqual(steps.count, 8)
+        for i in 1..<steps.count { XCTAssertGreaterThanOrEqual(steps[i].elapsed, steps[i - 1].elapsed, "elapsed restarted at step \(i)") }
+        // The first line the resumed run shows (outer step 6) averages all six steps, as an uninterrupted run's would.
+        var average = steps[0].metaLoss
+        for s in steps[1..<6] { average = 0.95 * average + 0.05 * s.metaLoss }
+        let line = try XCTUnwrap(r.err.split(separator: "\n").first { $0.contains("outer step 6/8") }, r.err)
+        XCTAssertTrue(line.contains(String(format: "(avg %.4f)", average)), "\(line) vs avg \(average)")
     }
 
     func testCtrlCWritesACheckpointAndTheRunResumes() throws {
