@@ -31,6 +31,10 @@ struct SearchStateFile {
     func save(_ state: ProgramSearchState) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try AtomicFile.write(try encoder.encode(state), to: path)
+        do { try AtomicFile.write(try encoder.encode(state), to: path) } catch let e as SpecError {
+            // The write is atomic: an earlier save, if any, is still there for --resume.
+            let kept = FileManager.default.fileExists(atPath: path) ? "the previous save is kept unchanged" : "nothing was saved"
+            throw SpecError(e.location, "\(e.message); \(kept)")
+        }
     }
 }

@@ -139,7 +139,12 @@ public final class TrainingRun {
             learnedOptimizer: trainer.learnedOptimizer, metaParameters: trainer.metaParameters,
             config: configJSON, outerStep: trainer.outerStep)
         if resumable { try ck.setBlob("state/trainer", trainer.state) }
-        try ck.write(to: path)
+        do { try ck.write(to: path) } catch let e as SpecError {
+            // The write is atomic: say what a failure left.
+            let kept = FileManager.default.fileExists(atPath: path)
+                ? "the previous \((path as NSString).lastPathComponent) is kept unchanged" : "nothing was written"
+            throw SpecError(e.location, "\(e.message) (at outer step \(trainer.outerStep)); \(kept)")
+        }
     }
 
     /// A quick look at held-out tasks: the learned optimizer with the current θ against Adam(1e-3),

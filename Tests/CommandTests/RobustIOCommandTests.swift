@@ -135,6 +135,22 @@ final class RobustIOCommandTests: XCTestCase {
         XCTAssertTrue(r.err.contains("warning: \(metrics.path): skipped the unfinished last line"), r.err)
     }
 
+    /// A checkpoint that cannot be written (4 KiB files; a checkpoint of this run is about 4.7 KiB) leaves
+    /// the previous one, and the error says so.
+    func testAFailedCheckpointWriteKeepsThePreviousOne() throws {
+        let dir = temporaryDirectory()
+        let config = try writeTinyTrainConfig(dir, outerSteps: 3)
+        let out = dir.appendingPathComponent("run")
+        XCTAssertEqual(try metatrain(["train", "--config", config, "--out", out.path]).status, 0)
+        let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
+        let before = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+        XCTAssertGreaterThan(before.count, 4096)
+        let r = try metatrainWithFileSizeLimit(4, ["train", "--resume", checkpoint, "--out", out.path, "--outer-steps", "5"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("\(checkpoint): cannot write: file too large (at outer step 5); the previous checkpoint.safetensors is kept unchanged"), r.err)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: checkpoint)), before)
+    }
+
     func testJSONSyntaxErrorsNameLineAndColumn() throws {
         let dir = temporaryDirectory()
         let bad = dir.appendingPathComponent("bad.json")
