@@ -143,14 +143,17 @@ public struct SafeTensorsFile: Sendable {
 
     /// Reads and validates a file; every problem is a `SpecError` naming the file.
     public static func read(from path: String) throws -> SafeTensorsFile {
+        switch FileErrors.notARegularFile(path) {
+        case nil: break
+        case "file not found"?: throw SpecError(path, "no such file")
+        case "is a directory"?: throw SpecError(path, "is a directory, not a safetensors file")
+        case let why?: throw SpecError(path, "cannot read: \(why)")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            var isDir: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) { throw SpecError(path, "no such file") }
-            if isDir.boolValue { throw SpecError(path, "is a directory, not a safetensors file") }
-            throw SpecError(path, "cannot read: \(error.localizedDescription)")
+            throw SpecError(path, "cannot read: \(FileErrors.reason(error))")
         }
         return try decode(data, path: path)
     }

@@ -55,11 +55,12 @@ public enum TrajectoryReplay {
 
     /// Reads and replays every case of a file.
     public static func replay(fileAt path: String) throws -> [CaseResult] {
+        if let why = FileErrors.notARegularFile(path) { throw SpecError(path, "cannot read the file (\(why))") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SpecError(path, "cannot read the file (\(error.localizedDescription))")
+            throw SpecError(path, "cannot read the file (\(FileErrors.reason(error)))")
         }
         return try replay(data: data, source: path)
     }

@@ -152,6 +152,8 @@ final class SafeTensorsTests: XCTestCase {
     func testMissingFileAndDirectoryAreSpecErrors() {
         assertSpecError(try SafeTensorsFile.read(from: path("none.safetensors")), contains: "no such file")
         assertSpecError(try SafeTensorsFile.read(from: dir.path), contains: "directory")
+        // A device (lo:/dev/zero) is named as one, not as "permission denied".
+        assertSpecError(try SafeTensorsFile.read(from: "/dev/zero"), contains: "/dev/zero: cannot read: not a regular file (a character device)")
     }
 
     // MARK: atomic writes
