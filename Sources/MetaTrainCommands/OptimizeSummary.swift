@@ -14,6 +14,9 @@ struct OptimizeSummary: Codable {
     var finalValidation: TaskEvaluation
     var finalTest: TaskEvaluation
     var normalizedTestLoss: Float
+    /// The loss became NaN or infinite.
     var diverged: Bool
+    /// Why the run is flagged as diverged (non-finite, or ending far above its start); absent when healthy.
+    var divergence: String?
     var seconds: Double
 }
