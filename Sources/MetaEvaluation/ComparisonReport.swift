@@ -149,15 +149,18 @@ public enum ComparisonReport {
         public var evaluateEvery: Int
         public var threads: Int
         public var commandLine: String
-        public var date: Date
-        public var wallSeconds: Double
+        /// When and how long: in results.json and report.md, left out of summary.json so two runs of the
+        /// same command write the same summary bytes.
+        public var date: Date?
+        public var wallSeconds: Double?
     }
 
-    static func config(_ result: Comparison.Result, _ context: ReportContext) -> ConfigRecord {
+    static func config(_ result: Comparison.Result, _ context: ReportContext, timings: Bool = true) -> ConfigRecord {
         ConfigRecord(
             taskSource: context.taskSource, tasks: result.tasks.map(\.name), optimizers: result.optimizers,
             sweeps: context.sweeps, steps: result.steps, seeds: result.seeds, evaluateEvery: result.evaluateEvery,
-            threads: context.threads, commandLine: context.commandLine, date: context.date, wallSeconds: result.wallSeconds)
+            threads: context.threads, commandLine: context.commandLine, date: timings ? context.date : nil,
+            wallSeconds: timings ? result.wallSeconds : nil)
     }
 
     public struct SummaryFile: Codable, Sendable {
@@ -187,7 +190,7 @@ public enum ComparisonReport {
             }
         }
         let file = SummaryFile(
-            config: config(result, context), families: summary.families, optimizers: summary.optimizers,
+            config: config(result, context, timings: false), families: summary.families, optimizers: summary.optimizers,
             wins: wins, taskMeans: taskMeans, chosenLearningRates: lrs)
         return try encoder().encode(file)
     }

@@ -60,7 +60,7 @@ struct Optimize: ParsableCommand {
                 task: name, config: config, optimizer: spec.description, steps: steps, seed: seed,
                 parameters: t.layout.count, finalTrain: r.finalTrain, finalValidation: r.finalValidation,
                 finalTest: r.finalTest, normalizedTestLoss: r.normalizedTestLoss, diverged: r.diverged,
-                divergence: r.divergence, seconds: r.seconds)
+                divergence: r.divergence)
             try AtomicFile.write(TaskSpec.json(summary) + "\n", to: dir.appendingPathComponent("summary.json").path)
             try AtomicFile.write(TaskSpec.json(config) + "\n", to: dir.appendingPathComponent("task.json").path)
             print("wrote \(dir.path)/{curve.csv,summary.json,task.json}")
