@@ -150,15 +150,18 @@ public enum ComparisonReport {
         public var evaluateEvery: Int
         public var threads: Int
         public var commandLine: String
-        public var date: Date
-        public var wallSeconds: Double
+        /// When and how long: in results.json and report.md, left out of summary.json so two runs of the
+        /// same command write the same summary bytes.
+        public var date: Date?
+        public var wallSeconds: Double?
     }
 
-    static func config(_ result: Comparison.Result, _ context: ReportContext) -> ConfigRecord {
+    static func config(_ result: Comparison.Result, _ context: ReportContext, timings: Bool = true) -> ConfigRecord {
         ConfigRecord(
             taskSource: context.taskSource, tasks: result.tasks.map(\.name), optimizers: result.optimizers,
             sweeps: context.sweeps, steps: result.steps, seeds: result.seeds, evaluateEvery: result.evaluateEvery,
-            threads: context.threads, commandLine: context.commandLine, date: context.date, wallSeconds: result.wallSeconds)
+            threads: context.threads, commandLine: context.commandLine, date: timings ? context.date : nil,
+            wallSeconds: timings ? result.wallSeconds : nil)
     }
 
     public struct SummaryFile: Codable, Sendable {
@@ -188,7 +191,7 @@ public enum ComparisonReport {
             }
         }
         let file = SummaryFile(
-            config: config(result, context), families: summary.families, optimizers: summary.optimizers,
+            config: config(result, context, timings: false), families: summary.families, optimizers: summary.optimizers,
             wins: wins, taskMeans: taskMeans, chosenLearningRates: lrs)
         return try encoder().encode(file)
     }
@@ -208,6 +211,8 @@ public enum ComparisonReport {
         public var normalizedTestLoss: Float
         public var normalizedValidationLoss: Float
         public var diverged: Bool
+        /// Why the run is flagged as diverged (`RunResult.divergence`), if it is.
+        public var divergence: String?
         public var seconds: Double
         public var learningRate: Float?
         public var sweep: [SweepPoint]?
@@ -226,8 +231,8 @@ public enum ComparisonReport {
                 task: r.task, family: r.family, optimizer: r.optimizer, seed: r.seed, steps: r.steps,
                 stepsTaken: r.curve.last?.step ?? 0, finalTrain: r.finalTrain, finalValidation: r.finalValidation,
                 finalTest: r.finalTest, normalizedTestLoss: r.normalizedTestLoss,
-                normalizedValidationLoss: r.normalizedValidationLoss, diverged: r.diverged, seconds: r.seconds,
-                learningRate: o.learningRate, sweep: o.sweep)
+                normalizedValidationLoss: r.normalizedValidationLoss, diverged: r.diverged, divergence: r.divergence,
+                seconds: r.seconds, learningRate: o.learningRate, sweep: o.sweep)
         }
         return try encoder().encode(ResultsFile(config: config(result, context), tasks: result.tasks, runs: runs))
     }
@@ -273,6 +278,13 @@ public enum ComparisonReport {
         for o in summary.optimizers {
             let mean = num(o.meanNormalizedTestLoss), median = num(o.medianNormalizedTestLoss)
             out.append("| `\(md(o.name))` | \(o.meanNormalizedTestLoss == bestMean ? "**\(mean)**" : mean) | \(o.medianNormalizedTestLoss == bestMedian ? "**\(median)**" : median) | \(o.divergedRuns) / \(o.runs) |")
+        }
+        // Finite runs that ended far above their start (`DivergenceRule`): scored as measured, but named here.
+        let rose = result.outcomes.filter { !$0.result.diverged && $0.result.divergence != nil }
+        if !rose.isEmpty {
+            out.append("\nRuns that stayed finite but ended with a validation loss over \(Int(DivergenceRule.factor))× their start (scored as measured): "
+                + rose.prefix(20).map { "\($0.result.task) `\(md($0.result.optimizer))` seed \($0.result.seed)" }.joined(separator: "; ")
+                + (rose.count > 20 ? "; and \(rose.count - 20) more (results.json, `divergence`)" : "") + ".")
         }
         out.append("\n![Mean and median normalized test loss per optimizer](summary.svg)\n")
 

@@ -40,8 +40,11 @@ public struct RunResult: Codable, Sendable {
     /// The task's normalizer applied to the final test loss (the cap when it is not finite).
     public var normalizedTestLoss: Float
     public var normalizedValidationLoss: Float
-    /// The training loss became NaN or infinite; the run stopped there.
+    /// The training loss became NaN or infinite; the run stopped there (and scores its normalizer's cap).
     public var diverged: Bool
+    /// Why the run is flagged, if it is: the loss became non-finite (`diverged`), or its final validation
+    /// loss ended far above where it started (`DivergenceRule`; scored as measured). Nil for a healthy run.
+    public var divergence: String?
     public var seconds: Double
 
     public init(
@@ -62,6 +65,21 @@ public struct RunResult: Codable, Sendable {
         self.normalizedValidationLoss = normalizedValidationLoss
         self.diverged = diverged
         self.seconds = seconds
+    }
+}
+
+/// When a run that stayed finite is still flagged as diverged: its final validation loss is more than
+/// `factor` times its initial one above it (`final − initial > (factor − 1)·max(|initial|, floor)`).
+public enum DivergenceRule {
+    public static let factor: Float = 10
+    public static let floor: Float = 1e-3
+
+    /// The reason to flag a finite run, or nil.
+    public static func rose(initial: Float, final: Float) -> String? {
+        guard initial.isFinite, final.isFinite else { return nil }
+        let scale = max(abs(initial), floor)
+        guard final - initial > (factor - 1) * scale else { return nil }
+        return String(format: "the validation loss ended %.3g× above its start (%.4g → %.4g)", abs(final / max(abs(initial), floor)), initial, final)
     }
 }
 
@@ -117,11 +135,16 @@ public enum InnerTraining {
         let test = task.evaluate(final, split: .test)
         if !diverged && !(train.loss.isFinite && validation.loss.isFinite && test.loss.isFinite) { diverged = true }
         let taken = diverged ? (curve.last?.step ?? 0) : steps
+        let divergence = diverged
+            ? "the loss became NaN or infinite at step \(taken)"
+            : DivergenceRule.rose(initial: curve.first?.validationLoss ?? .nan, final: validation.loss)
         curve.append(CurvePoint(step: taken, trainLoss: .nan, validationLoss: validation.loss, testLoss: test.loss))
-        return RunResult(
+        var result = RunResult(
             task: taskName, family: task.config.family.rawValue, optimizer: optimizerName, seed: seed,
             steps: steps, curve: curve, finalTrain: train, finalValidation: validation, finalTest: test,
             normalizedTestLoss: task.normalizer(test.loss), normalizedValidationLoss: task.normalizer(validation.loss),
             diverged: diverged, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        result.divergence = divergence
+        return result
     }
 }

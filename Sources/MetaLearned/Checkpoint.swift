@@ -37,7 +37,9 @@ public struct LearnedOptimizerCheckpoint: Sendable {
     public var config: String?
     /// Outer steps taken when θ was saved.
     public var outerStep: Int
-    public var created: Date
+    /// When it was written, if the writer asked for a timestamp (metadata `created`); nil by default, so
+    /// two runs with the same seed write byte-identical files.
+    public var created: Date?
     /// Opaque byte blobs, stored as U8 tensors under their names (e.g. `state/outer`, `state/trainer`).
     public var blobs: [String: Data]
     /// Extra string metadata (keys must not be reserved).
@@ -46,7 +48,7 @@ public struct LearnedOptimizerCheckpoint: Sendable {
     public init(
         architecture: LearnedOptimizerArchitecture, metaLayout: ParameterLayout, metaParameters: [Float],
         featureSpecVersion: Int = MetaLearned.featureSpecVersion, config: String? = nil, outerStep: Int = 0,
-        created: Date = Date(), blobs: [String: Data] = [:], metadata: [String: String] = [:]
+        created: Date? = nil, blobs: [String: Data] = [:], metadata: [String: String] = [:]
     ) {
         precondition(metaParameters.count == metaLayout.count, "\(metaParameters.count) meta-parameters for a layout of \(metaLayout.count)")
         self.architecture = architecture
@@ -63,7 +65,7 @@ public struct LearnedOptimizerCheckpoint: Sendable {
     /// A checkpoint of `learnedOptimizer` at θ = `metaParameters`.
     public init(
         learnedOptimizer: any LearnedOptimizer, metaParameters: [Float], config: String? = nil, outerStep: Int = 0,
-        created: Date = Date(), blobs: [String: Data] = [:], metadata: [String: String] = [:]
+        created: Date? = nil, blobs: [String: Data] = [:], metadata: [String: String] = [:]
     ) {
         self.init(
             architecture: learnedOptimizer.architecture, metaLayout: learnedOptimizer.metaLayout, metaParameters: metaParameters,
@@ -117,7 +119,7 @@ public struct LearnedOptimizerCheckpoint: Sendable {
         meta["feature_spec_version"] = String(featureSpecVersion)
         meta["outer_step"] = String(outerStep)
         meta["meta_parameter_count"] = String(metaLayout.count)
-        meta["created"] = Self.dateFormatter().string(from: created)
+        if let created { meta["created"] = Self.dateFormatter().string(from: created) }
         if let config { meta["config"] = config }
         return SafeTensorsFile(tensors: tensors, metadata: meta)
     }
@@ -175,7 +177,7 @@ public struct LearnedOptimizerCheckpoint: Sendable {
         } else {
             outerStep = 0
         }
-        var created = Date(timeIntervalSince1970: 0)
+        var created: Date?
         if let s = meta["created"] {
             guard let d = Self.dateFormatter().date(from: s) else { throw fail("metadata 'created' is not an ISO 8601 date: '\(s)'") }
             created = d

@@ -70,6 +70,19 @@ public enum LearnedOptimizerArchitecture: Codable, Hashable, Sendable {
                 forKey: .name, in: c,
                 debugDescription: "unknown learned optimizer '\(name)'; valid names: \(Self.defaults.map(\.name).joined(separator: ", "))")
         }
+        do { try validate() } catch let p as ArchitectureProblem {
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: c.codingPath + [CodingKeys.config, AnyCodingKey(p.key)], debugDescription: p.message))
+        }
+    }
+
+    /// A coding key for error paths (`mlpHidden[1]` reads as one key).
+    struct AnyCodingKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { return nil }
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -49,7 +49,7 @@ struct Optimize: ParsableCommand {
         progress.finish()
 
         print("task \(name) (\(config.family.rawValue), \(t.layout.count) parameters), optimizer \(spec), \(steps) steps, seed \(seed)")
-        if r.diverged { print("diverged: the loss became NaN or infinite at step \(r.curve.last?.step ?? 0)") }
+        if let why = r.divergence { print("diverged: \(why)") }
         print("final train loss       \(r.finalTrain.text)")
         print("final validation loss  \(r.finalValidation.text)")
         print("final test loss        \(r.finalTest.text)")
@@ -60,7 +60,8 @@ struct Optimize: ParsableCommand {
             let summary = OptimizeSummary(
                 task: name, config: config, optimizer: spec.description, steps: steps, seed: seed,
                 parameters: t.layout.count, finalTrain: r.finalTrain, finalValidation: r.finalValidation,
-                finalTest: r.finalTest, normalizedTestLoss: r.normalizedTestLoss, diverged: r.diverged, seconds: r.seconds)
+                finalTest: r.finalTest, normalizedTestLoss: r.normalizedTestLoss, diverged: r.diverged,
+                divergence: r.divergence)
             // The summary first: a full disk leaves it rather than the curve alone.
             try AtomicFile.writeAll([
                 ("summary.json", TaskSpec.json(summary) + "\n"),

@@ -1,4 +1,5 @@
-// summary.json of `metatrain optimize --out`: what was trained, how, and the final losses.
+// summary.json of `metatrain optimize --out`: what was trained, how, and the final losses. No timings: two
+// runs of the same command write the same bytes (the wall time is printed).
 
 import MetaTasks
 
@@ -14,6 +15,8 @@ struct OptimizeSummary: Codable {
     var finalValidation: TaskEvaluation
     var finalTest: TaskEvaluation
     var normalizedTestLoss: Float
+    /// The loss became NaN or infinite.
     var diverged: Bool
-    var seconds: Double
+    /// Why the run is flagged as diverged (non-finite, or ending far above its start); absent when healthy.
+    var divergence: String?
 }

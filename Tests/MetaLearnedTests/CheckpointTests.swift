@@ -61,7 +61,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(d.config, c.config)
         XCTAssertEqual(d.outerStep, 1234)
         XCTAssertEqual(d.featureSpecVersion, featureSpecVersion)
-        XCTAssertEqual(d.created.timeIntervalSince1970, c.created.timeIntervalSince1970, accuracy: 1e-3)
+        XCTAssertEqual(try XCTUnwrap(d.created).timeIntervalSince1970, try XCTUnwrap(c.created).timeIntervalSince1970, accuracy: 1e-3)
         XCTAssertEqual(d.metadata, ["note": "test"])
         XCTAssertEqual(d.blobs, c.blobs)
         let outer = try d.blob("state/outer", as: OuterState.self)

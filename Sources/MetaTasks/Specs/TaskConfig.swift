@@ -80,8 +80,10 @@ public enum TaskConfig: Codable, Hashable, Sendable {
         }
     }
 
-    /// Builds the task (loading and caching its dataset if it has one).
+    /// Builds the task (loading and caching its dataset if it has one), after checking that its
+    /// estimated memory fits what the process may use.
     public func makeTask() throws -> TrainingTask {
+        try checkMemory()
         switch self {
         case .mlp(let c): return try MLPTask(config: c)
         case .cnn(let c): return try CNNTask(config: c)

@@ -4,11 +4,19 @@ import Foundation
 
 public enum TaskSpec {
     /// Encodes a value as pretty, key-sorted JSON (the form `zoo show` prints and `--task FILE` reads).
+    /// Non-finite numbers (a diverged run's losses) are the strings "nan", "inf" and "-inf", as in every
+    /// JSON file metatrain writes.
     public static func json<T: Encodable>(_ value: T) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try! enc.encode(value)
-        return String(decoding: data, as: UTF8.self)
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            return String(decoding: try enc.encode(value), as: UTF8.self)
+        } catch {
+            // Unreachable for the Codable types written here (numbers are the only values that can fail).
+            let why = String(describing: error).replacingOccurrences(of: "\"", with: "'")
+            return "{\"error\": \"cannot encode as JSON: \(why)\"}"
+        }
     }
 
     /// Decodes a task config from JSON text; `file` names the source in errors; relative dataset

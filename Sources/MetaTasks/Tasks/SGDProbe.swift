@@ -13,6 +13,8 @@ public enum SGDProbe {
         public var finalValidation: TaskEvaluation
         /// Minibatch losses along the way.
         public var losses: [Float]
+        /// A loss became NaN or infinite (the probe stopped there): a result, not an error.
+        public var diverged: Bool
     }
 
     /// The learning rates tried when none is given.
@@ -33,10 +35,11 @@ public enum SGDProbe {
             if !loss.isFinite { break }
             Kernels.axpy(-learningRate, g, &p)
         }
+        let finalTrain = task.evaluate(p, split: .train), finalValidation = task.evaluate(p, split: .validation)
         return Result(
             learningRate: learningRate, steps: steps, initialTrain: initialTrain,
-            initialValidation: initialValidation, finalTrain: task.evaluate(p, split: .train),
-            finalValidation: task.evaluate(p, split: .validation), losses: losses)
+            initialValidation: initialValidation, finalTrain: finalTrain, finalValidation: finalValidation, losses: losses,
+            diverged: !losses.allSatisfy(\.isFinite) || !finalTrain.loss.isFinite || !finalValidation.loss.isFinite)
     }
 
     /// The run with the lowest final training loss over `sweep` (a non-finite loss never wins).
