@@ -168,5 +168,8 @@ final class RobustIOCommandTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("/dev/zero") && r.err.contains("not a regular file"), r.err)
         XCTAssertFalse(r.err.contains("permission denied"), r.err)
+        let task = try metatrain(["optimize", "--task", "/dev/zero", "--optimizer", "adam", "--steps", "2"])
+        XCTAssertNotEqual(task.status, 0)
+        XCTAssertTrue(task.err.contains("/dev/zero: cannot read task spec: not a regular file"), task.err)
     }
 }

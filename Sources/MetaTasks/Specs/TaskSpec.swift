@@ -1,6 +1,7 @@
 // Reading task specs from files or zoo ids, and printing configs as JSON people can edit.
 
 import Foundation
+import MetaCore
 
 public enum TaskSpec {
     /// Encodes a value as pretty, key-sorted JSON (the form `zoo show` prints and `--task FILE` reads).
@@ -35,9 +36,10 @@ public enum TaskSpec {
     /// Reads a task spec file.
     public static func load(file path: String) throws -> TaskConfig {
         let url = URL(fileURLWithPath: path)
+        if let why = FileErrors.notARegularFile(path) { throw SpecError(path, "cannot read task spec: \(why)") }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw SpecError(path, "cannot read task spec: \(error.localizedDescription)")
+            throw SpecError(path, "cannot read task spec: \(FileErrors.reason(error))")
         }
         return try decode(data, file: path, baseDirectory: url.deletingLastPathComponent())
     }
