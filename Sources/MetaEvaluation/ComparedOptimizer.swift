@@ -19,11 +19,53 @@ public struct LearningRateSweep: Sendable, Equatable {
     public var learningRates: [Float]
     /// One rate per task (mean validation loss over the seeds) instead of one per (task, seed).
     public var perTask: Bool
+    /// The keys that lead from `base` to the spec whose `lr` is swept (`["inner", "inner"]` for
+    /// `plateau:inner=[hypergrad:inner=[adam]]`; empty: `base` itself).
+    public var ratePath: [String]
 
-    public init(base: OptimizerSpec, learningRates: [Float], perTask: Bool = false) {
+    public init(base: OptimizerSpec, learningRates: [Float], perTask: Bool = false, ratePath: [String] = []) {
         self.base = base
         self.learningRates = learningRates
         self.perTask = perTask
+        self.ratePath = ratePath
+    }
+
+    /// The paths (keys from `spec`) of the specs inside it whose kind takes `lr`, depth first.
+    public static func ratePaths(in spec: OptimizerSpec, catalogue: OptimizerCatalogue, path: [String] = []) -> [[String]] {
+        var found: [[String]] = []
+        if catalogue.kind(named: spec.name)?.keys.contains(where: { $0.key == "lr" }) == true { found.append(path) }
+        for (key, value) in spec.settings {
+            switch value {
+            case .spec(let inner): found += ratePaths(in: inner, catalogue: catalogue, path: path + [key])
+            case .text(let name) where key == "inner" || catalogue.kind(named: name) != nil && key != OptimizerSpec.positionalKey:
+                found += ratePaths(in: OptimizerSpec(name: name), catalogue: catalogue, path: path + [key])
+            default: break
+            }
+        }
+        return found
+    }
+
+    /// The one spec inside `spec` whose `lr` a sweep sets: given by `explicit` (`lr_path=inner.inner`, or
+    /// `.` for the spec itself), else found (it must be unique).
+    static func ratePath(in spec: OptimizerSpec, catalogue: OptimizerCatalogue, explicit: String?, sweep: String) throws -> [String] {
+        let paths = ratePaths(in: spec, catalogue: catalogue)
+        func show(_ p: [String]) -> String { p.isEmpty ? "." : p.joined(separator: ".") }
+        if let explicit {
+            let p = explicit == "." ? [] : explicit.split(separator: ".").map(String.init)
+            guard paths.contains(p) else {
+                throw SpecError("optimizer '\(sweep)', key 'lr_path'",
+                                "'\(explicit)' does not lead to an optimizer that takes lr; candidates: \(paths.map(show).joined(separator: ", "))")
+            }
+            return p
+        }
+        guard !paths.isEmpty else {
+            throw SpecError("optimizer '\(sweep)', key 'inner'", "no optimizer inside '\(spec)' takes a learning rate (lr)")
+        }
+        guard paths.count == 1 else {
+            throw SpecError("optimizer '\(sweep)', key 'inner'",
+                            "several optimizers inside take lr (\(paths.map(show).joined(separator: ", "))); choose one with lr_path=")
+        }
+        return paths[0]
     }
 
     /// The keys both sweeps read: `min`, `max`, `count` (the rates, `adamTunedDefaults` when absent) and
@@ -38,12 +80,25 @@ public struct LearningRateSweep: Sendable, Equatable {
         return LearningRateSweep(base: base, learningRates: logSpaced(from: Double(lo), to: Double(hi), count: count), perTask: perTask)
     }
 
-    /// The base spec with `lr` set.
+    /// The base spec with `lr` set at `ratePath`.
     public func spec(learningRate: Float) -> OptimizerSpec {
-        var s = base
-        s.settings.removeAll { $0.key == "lr" }
-        s.settings.append((key: "lr", value: .text("\(learningRate)")))
-        return s
+        func set(_ spec: OptimizerSpec, _ path: ArraySlice<String>) -> OptimizerSpec {
+            var s = spec
+            guard let key = path.first else {
+                s.settings.removeAll { $0.key == "lr" }
+                s.settings.append((key: "lr", value: .text("\(learningRate)")))
+                return s
+            }
+            guard let i = s.settings.lastIndex(where: { $0.key == key }) else { return s }
+            let inner: OptimizerSpec
+            switch s.settings[i].value {
+            case .spec(let x): inner = x
+            case .text(let name): inner = OptimizerSpec(name: name)
+            }
+            s.settings[i].value = .spec(set(inner, path.dropFirst()))
+            return s
+        }
+        return set(base, ratePath[...])
     }
 
     /// `count` rates log-spaced from `minimum` to `maximum` inclusive, rounded to 3 significant digits
@@ -69,18 +124,35 @@ public struct LearningRateSweep: Sendable, Equatable {
         try reading(SpecSettings(spec, allowed: ["min", "max", "count", "per"]), base: OptimizerSpec(name: "adam"))
     }
 
+    /// The name of the AdamW sweep baseline (AlgoPerf's shape: warm-up and cosine decay over the run).
+    public static let adamWTunedName = "adamw-tuned"
+    /// What `adamw-tuned` sweeps: AdamW with a linear warm-up over 5% of the run, then a cosine decay to 0.
+    public static let adamWTunedBase = "adamw:schedule=warmup_cosine,warmup_fraction=0.05"
+
+    /// `adamw-tuned[:min=…,max=…,count=…,per=seed|task]`: `adamWTunedBase` swept like `adam-tuned`.
+    public static func adamWTuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
+        try reading(SpecSettings(spec, allowed: ["min", "max", "count", "per"]), base: OptimizerSpec.parse(adamWTunedBase))
+    }
+
     /// The name of the generic sweep in optimizer lists.
     public static let tunedName = "tuned"
 
-    /// `tuned:inner=[SPEC],min=…,max=…,count=…,per=seed|task`: any optimizer taking `lr` (a catalogue kind,
-    /// `program:PATH`, …) swept like `adam-tuned` (same defaults), so that two optimizers can be
-    /// compared with the same tuning budget. An `lr` inside `inner` is replaced by each swept rate.
-    public static func tuned(_ spec: OptimizerSpec) throws -> LearningRateSweep {
-        let settings = try SpecSettings(spec, allowed: ["inner", "min", "max", "count", "per"])
+    /// `tuned:inner=[SPEC],min=…,max=…,count=…,per=seed|task[,lr_path=KEY.KEY]`: any optimizer swept like
+    /// `adam-tuned` (same defaults), so that two optimizers can be compared with the same tuning budget.
+    /// The rate is set on the one optimizer inside SPEC that takes `lr`, however deeply it is nested in
+    /// wrappers (`tuned:inner=[plateau:inner=[hypergrad:inner=[adam]]]` sweeps Adam's rate); where several
+    /// take one, `lr_path` names it by the keys that lead to it (`inner.inner`, `.` for SPEC itself).
+    public static func tuned(_ spec: OptimizerSpec, catalogue: OptimizerCatalogue) throws -> LearningRateSweep {
+        let settings = try SpecSettings(spec, allowed: ["inner", "min", "max", "count", "per", "lr_path"])
         guard spec["inner"] != nil else {
             throw SpecError("optimizer '\(spec.name)'", "needs the optimizer to sweep: tuned:inner=[NAME:…],min=…,max=…,count=…")
         }
-        return try reading(settings, base: settings.spec("inner", default: "adam"))
+        let inner = try settings.spec("inner", default: "adam")
+        var explicit: String?
+        if case .text(let t)? = spec["lr_path"] { explicit = t }
+        var sweep = try reading(settings, base: inner)
+        sweep.ratePath = try ratePath(in: inner, catalogue: catalogue, explicit: explicit, sweep: spec.name)
+        return sweep
     }
 }
 
@@ -105,7 +177,8 @@ public struct ComparedOptimizer: Sendable {
     /// The sweep kinds `parse` reads besides the catalogue's, with one line each for help texts.
     public static let sweepHelp: [(name: String, summary: String)] = [
         (LearningRateSweep.adamTunedName, "adam-tuned[:min=1e-5,max=1e-1,count=14,per=seed|task]: Adam with the learning rate swept per (task, seed) or per task; the rate with the lowest final validation loss wins and its test loss is reported"),
-        (LearningRateSweep.tunedName, "tuned:inner=[SPEC],min=1e-5,max=1e-1,count=14,per=seed|task: the same sweep of any optimizer taking lr"),
+        (LearningRateSweep.adamWTunedName, "adamw-tuned[:min=1e-5,max=1e-1,count=14,per=seed|task]: the same sweep of AdamW with a warm-up over 5% of the run and a cosine decay (\(LearningRateSweep.adamWTunedBase))"),
+        (LearningRateSweep.tunedName, "tuned:inner=[SPEC],min=1e-5,max=1e-1,count=14,per=seed|task[,lr_path=KEY.KEY]: the same sweep of the optimizer inside SPEC that takes lr, however deeply nested in wrappers"),
     ]
 
     /// Reads one spec: `adam-tuned[:…]`, `tuned:…`, or any kind `catalogue` knows. Errors list the valid names.
@@ -113,13 +186,16 @@ public struct ComparedOptimizer: Sendable {
         if spec.name == LearningRateSweep.adamTunedName {
             return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.adamTuned(spec)))
         }
+        if spec.name == LearningRateSweep.adamWTunedName {
+            return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.adamWTuned(spec)))
+        }
         if spec.name == LearningRateSweep.tunedName {
-            return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.tuned(spec)))
+            return ComparedOptimizer(name: spec.description, kind: .sweep(try LearningRateSweep.tuned(spec, catalogue: catalogue)))
         }
         guard catalogue.names.contains(spec.name) else {
             throw SpecError(
                 "optimizer '\(spec.name)'",
-                "unknown optimizer; valid names: \((catalogue.names + [LearningRateSweep.adamTunedName, LearningRateSweep.tunedName]).joined(separator: ", "))")
+                "unknown optimizer; valid names: \((catalogue.names + sweepHelp.map(\.name)).joined(separator: ", "))")
         }
         return ComparedOptimizer(name: spec.description, kind: .single(spec))
     }

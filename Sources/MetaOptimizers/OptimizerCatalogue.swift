@@ -153,7 +153,7 @@ public struct OptimizerCatalogue: Sendable {
     public func kind(named name: String) -> OptimizerKind? { kinds.first { $0.name == name } }
 
     /// Keys every optimizer accepts; they wrap it with clipping and a learning-rate schedule.
-    public static let commonKeys = ["clip_norm", "clip", "schedule", "warmup", "decay_steps", "final_scale"]
+    public static let commonKeys = ["clip_norm", "clip", "schedule", "warmup", "warmup_fraction", "decay_steps", "final_scale"]
 
     /// The common keys with their defaults and meaning, for help texts.
     public static let commonKeyHelp: [(key: String, defaultValue: String, meaning: String)] = [
@@ -161,6 +161,7 @@ public struct OptimizerCatalogue: Sendable {
         ("clip_norm", "none", "rescale the gradient to global L2 norm <= X before the rule"),
         ("schedule", "constant", "constant | warmup | cosine | warmup_cosine: multiplies the update after the rule"),
         ("warmup", "-", "warm-up steps N (warmup, warmup_cosine): factor (t+1)/N"),
+        ("warmup_fraction", "-", "warm-up as a fraction of the run instead (warmup_cosine): N = round(F*run length)"),
         ("decay_steps", "run length", "steps of the cosine decay, warm-up included (cosine, warmup_cosine)"),
         ("final_scale", "0", "the cosine's final factor (cosine, warmup_cosine)"),
     ]
@@ -212,10 +213,15 @@ public struct OptimizerCatalogue: Sendable {
         let usesWarmup = name == "warmup" || name == "warmup_cosine"
         let usesCosine = name == "cosine" || name == "warmup_cosine"
         if s.spec["warmup"] != nil && !usesWarmup { throw s.error("warmup", "needs schedule=warmup or schedule=warmup_cosine") }
+        if s.spec["warmup_fraction"] != nil && name != "warmup_cosine" { throw s.error("warmup_fraction", "needs schedule=warmup_cosine") }
         for key in ["decay_steps", "final_scale"] where s.spec[key] != nil && !usesCosine {
             throw s.error(key, "needs schedule=cosine or schedule=warmup_cosine")
         }
-        if usesWarmup && s.spec["warmup"] == nil { throw s.error("warmup", "schedule=\(name) needs warmup=N (steps)") }
+        let fraction = s.spec["warmup_fraction"] == nil ? nil : try s.float("warmup_fraction", default: 0.05, in: 1e-6...0.999)
+        if fraction != nil && s.spec["warmup"] != nil { throw s.error("warmup_fraction", "give warmup=N or warmup_fraction=F, not both") }
+        if usesWarmup && s.spec["warmup"] == nil && fraction == nil {
+            throw s.error("warmup", "schedule=\(name) needs warmup=N (steps)" + (name == "warmup_cosine" ? " or warmup_fraction=F" : ""))
+        }
         let warmup = try s.int("warmup", default: 1, in: 1...Int.max)
         let decaySteps = s.spec["decay_steps"] == nil ? nil : try s.int("decay_steps", default: 1, in: 1...Int.max)
         let finalScale = try s.float("final_scale", default: 0, in: 0...Float.greatestFiniteMagnitude)
@@ -223,6 +229,7 @@ public struct OptimizerCatalogue: Sendable {
         case "warmup": return .warmup(steps: warmup)
         case "cosine": return .cosine(decaySteps: decaySteps, finalScale: finalScale)
         case "warmup_cosine":
+            if let fraction { return .warmupFractionCosine(warmupFraction: Double(fraction), decaySteps: decaySteps, finalScale: finalScale) }
             if let d = decaySteps, d <= warmup {
                 throw s.error("decay_steps", "\(d) must exceed warmup=\(warmup) (decay_steps counts the warm-up)")
             }

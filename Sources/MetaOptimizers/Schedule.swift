@@ -18,6 +18,9 @@ public enum Schedule: Codable, Sendable, Hashable, CustomStringConvertible {
     case warmup(steps: Int)
     case cosine(decaySteps: Int?, finalScale: Float)
     case warmupCosine(warmupSteps: Int, decaySteps: Int?, finalScale: Float)
+    /// `warmupCosine` whose warm-up is a fraction of the run: W = max(1, round(fraction·totalSteps)) (1
+    /// when the run length is unknown).
+    case warmupFractionCosine(warmupFraction: Double, decaySteps: Int?, finalScale: Float)
 
     /// The factor for the update after `step` updates, in a run of `totalSteps` when known.
     public func factor(step: Int, totalSteps: Int?) -> Float {
@@ -31,6 +34,9 @@ public enum Schedule: Codable, Sendable, Hashable, CustomStringConvertible {
         case .warmupCosine(let w, let d, let f):
             if step < w { return Float(step + 1) / Float(w) }
             return Schedule.cosine(step: step - w, over: (d ?? totalSteps).map { $0 - w }, final: f)
+        case .warmupFractionCosine(let fraction, let d, let f):
+            let w = max(1, Int((fraction * Double(totalSteps ?? 0)).rounded()))
+            return Schedule.warmupCosine(warmupSteps: w, decaySteps: d, finalScale: f).factor(step: step, totalSteps: totalSteps)
         }
     }
 
@@ -47,6 +53,8 @@ public enum Schedule: Codable, Sendable, Hashable, CustomStringConvertible {
         case .cosine(let d, let f): return "cosine(decay_steps: \(d.map(String.init) ?? "total"), final_scale: \(f))"
         case .warmupCosine(let w, let d, let f):
             return "warmup_cosine(warmup: \(w), decay_steps: \(d.map(String.init) ?? "total"), final_scale: \(f))"
+        case .warmupFractionCosine(let w, let d, let f):
+            return "warmup_cosine(warmup_fraction: \(w), decay_steps: \(d.map(String.init) ?? "total"), final_scale: \(f))"
         }
     }
 }
