@@ -291,6 +291,9 @@ def mutate_safetensors(rng, data):
     if r < 0.45 and meta is not None and meta.pairs:
         # A metadata value: the architecture config, the config, the layout — JSON inside a string.
         k = rng.randrange(len(meta.pairs))
+        arch = [i for i, (name, _) in enumerate(meta.pairs) if name == "architecture"]
+        if arch and rng.random() < 0.5:  # the learned optimizer's widths: what the loader must check
+            k = arch[0]
         name, val = meta.pairs[k]
         if rng.random() < 0.1:
             del meta.pairs[k]

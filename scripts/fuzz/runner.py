@@ -120,11 +120,15 @@ def _normalize(message):
     return (where + sep + re.sub(r"\d+", "N", text))[:160]
 
 
+RUNTIME_FAILURE = re.compile(r"(Swift runtime failure: [^*\n]+?)(?: \*\*\*| in metatrain|$)", re.M)
+FRAME_NUMBER = re.compile(r"^\s*(\d+) ", re.M)
+
+
 def top_frames(stderr, count=2):
     """The innermost frames in metatrain's own code: function and FILE:LINE."""
     frames = []
     for fn, loc in FRAME.findall(stderr):
-        if "<compiler-generated>" in loc or fn.startswith(("protocol witness", "reabstraction thunk")):
+        if "<compiler-generated>" in loc or fn.startswith(("protocol witness", "reabstraction thunk", "Swift runtime failure")):
             continue
         parts = loc.split(":")
         frames.append(f"{fn} ({os.path.basename(parts[0])}{':' + parts[1] if len(parts) > 1 else ''})")
@@ -133,7 +137,9 @@ def top_frames(stderr, count=2):
     return frames
 
 
-RUNTIME_FAILURE = re.compile(r"\*\*\* (Swift runtime failure: .+?) \*\*\*")
+def stack_depth(stderr):
+    numbers = [int(n) for n in FRAME_NUMBER.findall(stderr)]
+    return max(numbers) + 1 if numbers else 0
 
 
 def crash_message(stderr):
@@ -141,7 +147,13 @@ def crash_message(stderr):
     m = FATAL.search(stderr)
     if not m:
         m = RUNTIME_FAILURE.search(stderr)
-        return m.group(1) if m else None
+        if m:
+            return m.group(1).strip()
+        # No message: a segfault deep in a recursion is a stack overflow.
+        depth = stack_depth(stderr)
+        frames = top_frames(stderr, count=64)
+        repeated = max((frames.count(f) for f in frames), default=0)
+        return f"stack overflow ({depth} frames)" if depth >= 256 or repeated >= 8 else None
     where = f"{m.group(1)}:{m.group(2)}: " if m.group(1) else ""
     return f"{where}{m.group(3)}: {m.group(4)}".strip()
 
@@ -153,6 +165,12 @@ def dedup_key(result, target, args):
     if result.outcome == "trap":
         msg = crash_message(result.stderr)
         frames = top_frames(result.stderr)
+        if msg and msg.startswith("stack overflow"):
+            # The same recursion overflows at a different depth each time: key it by where it recurses.
+            counts = {}
+            for f in top_frames(result.stderr, count=10 ** 6):
+                counts[f] = counts.get(f, 0) + 1
+            return f"{result.signal_name} stack overflow | " + max(counts, key=counts.get, default="?")
         if msg or frames:
             return " | ".join(([_normalize(msg)] if msg else [result.signal_name or "?"]) + frames)
         return f"{result.signal_name} | {target} | {command}"
