@@ -592,9 +592,14 @@ def mutate_cifar(rng, data):
     elif op == 3:
         b = bytearray()
     elif op == 4:  # many records (a large file, not a huge one)
-        b = b * rng.choice([10, 100, 300])
+        b = b * rng.choice([10, 100])
     elif op == 5:
         b = bytearray(b[:rec])
+    elif op == 6 and len(b) >= rec:  # pixels only: still a valid file
+        for _ in range(rng.choice([1, 100, 10000])):
+            i = rng.randrange(len(b))
+            if i % rec:
+                b[i] = rng.choice([0, 255, rng.randrange(256)])
     else:
         b = bytearray(mutate_bytes(rng, bytes(b)))
     out = bytes(b)

@@ -66,6 +66,14 @@ def _tail(path):
         return (head + f.read()).decode("utf-8", "replace")
 
 
+def _kill(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
+
+
 def run(binary, args, cwd, env, timeout, memory_bytes, file_bytes=512 << 20):
     out_path = os.path.join(cwd, ".stdout")
     err_path = os.path.join(cwd, ".stderr")
@@ -78,11 +86,11 @@ def run(binary, args, cwd, env, timeout, memory_bytes, file_bytes=512 << 20):
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()
+        except BaseException:  # Ctrl-C: take the run (its own session) down too
+            _kill(p)
+            raise
+        if timed_out:
+            _kill(p)
     seconds = time.monotonic() - start
     stderr = _tail(err_path)
     rc = p.returncode
