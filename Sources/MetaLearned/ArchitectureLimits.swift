@@ -16,8 +16,8 @@ enum ArchitectureLimits {
     /// Widths the fused per-parameter kernels hold (inputs, hidden layers, outputs).
     static let maxWidth = Int(MT_LO_MAX_WIDTH)
     static let maxDecays = Int(MT_LO_MAX_DECAYS)
-    /// The LSTM's hidden width (θ grows as its square: 4,096 is 67 M meta-parameters).
-    static let maxLSTMHidden = 4096
+    /// The LSTM's hidden width (θ grows as its square: 1,024 is 4.4 M meta-parameters).
+    static let maxLSTMHidden = 1024
 
     static func check(_ ok: Bool, _ key: String, _ message: @autoclosure () -> String) throws {
         if !ok { throw ArchitectureProblem(key: key, message: message()) }

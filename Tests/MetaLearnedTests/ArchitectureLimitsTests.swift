@@ -27,6 +27,7 @@ final class ArchitectureLimitsTests: XCTestCase {
             ("lstm_ff", #""extraOutputs": -1"#, "config.extraOutputs"),
             ("lstm_ff", #""lstmHidden": 0"#, "config.lstmHidden"),
             ("lstm_ff", #""lstmHidden": 2147483648"#, "config.lstmHidden"),
+            ("lstm_ff", #""lstmHidden": 4096"#, "config.lstmHidden"),
             ("lstm_ff", #""lstmToMLP": 120"#, "config.lstmToMLP"),
             ("lstm_ff", #""globalMessage": -2"#, "config.globalMessage"),
             ("lstm_ff", #""timeScales": [0]"#, "config.timeScales[0]"),
