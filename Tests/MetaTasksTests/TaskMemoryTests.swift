@@ -48,3 +48,16 @@ final class TaskMemoryTests: XCTestCase {
         XCTAssertEqual(idx.estimatedBytes(), 4_000_000, accuracy: 1)
     }
 }
+
+final class NumberFitTests: XCTestCase {
+    /// A fraction for a whole-number key names the key (Foundation alone says only "not valid JSON").
+    func testAFractionForAnIntegerKeyNamesTheKey() {
+        for (json, key) in [(#"{"family": "quadratic", "dimension": 1.5}"#, "dimension"),
+                            (#"{"family": "mlp", "hidden": [1.5], "dataset": {"kind": "blobs"}}"#, "hidden"),
+                            (#"{"family": "mlp", "dataset": {"kind": "blobs", "samples": 2.5}}"#, "dataset.samples")] {
+            XCTAssertThrowsError(try TaskSpec.decode(Data(json.utf8), file: "t.json")) { e in
+                XCTAssertTrue("\(e)".hasPrefix("t.json: \(key): a number here does not fit"), "\(e)")
+            }
+        }
+    }
+}

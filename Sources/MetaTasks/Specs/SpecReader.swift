@@ -44,17 +44,28 @@ public struct SpecReader {
     /// A required value.
     public func require<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T {
         guard has(key) else { throw error(key, "required key is missing") }
-        return try container.decode(T.self, forKey: AnyKey(key))
+        return try typed(key) { try container.decode(T.self, forKey: AnyKey(key)) }
+    }
+
+    /// Runs a decode of `key`; a number that does not fit the type (1.5 for an integer, 1e40 for a Float),
+    /// which Foundation reports as "not valid JSON" without a path, becomes an error naming the key.
+    func typed<T>(_ key: String, _ decode: () throws -> T) throws -> T {
+        // (Foundation throws an internal error here, `numberIsNotRepresentableInSwift`, and turns it into a
+        // path-less "not valid JSON" only at the top.)
+        do { return try decode() } catch where !(error is DecodingError) && !(error is SpecError)
+            && String(describing: error).contains("numberIsNotRepresentable") {
+            throw self.error(key, "a number here does not fit the type the key takes (a whole number for counts and sizes, a value within Float's range otherwise)")
+        }
     }
 
     /// The value, or `fallback` when the key is absent.
     public func value<T: Decodable>(_ key: String, default fallback: T) throws -> T {
-        try container.decodeIfPresent(T.self, forKey: AnyKey(key)) ?? fallback
+        try typed(key) { try container.decodeIfPresent(T.self, forKey: AnyKey(key)) } ?? fallback
     }
 
     /// An optional value.
     public func optional<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
-        try container.decodeIfPresent(T.self, forKey: AnyKey(key))
+        try typed(key) { try container.decodeIfPresent(T.self, forKey: AnyKey(key)) }
     }
 
     /// A value that must lie in `range`.
