@@ -33,6 +33,8 @@ struct Replay: ParsableCommand {
             }
         }
         print("\(total - failed) passed, \(failed) failed")
-        if failed > 0 { throw ExitCode.failure }
+        if failed > 0 {
+            throw ValidationFailure("\(failed) of \(total) trajectories differ from the reference by more than the relative tolerance \(tol)")
+        }
     }
 }
