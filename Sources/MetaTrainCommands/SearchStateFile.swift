@@ -22,7 +22,9 @@ struct SearchStateFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ValidationError("--resume: no search state at \(path)")
         }
-        do { return try JSONDecoder().decode(ProgramSearchState.self, from: data) } catch {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try decoder.decode(ProgramSearchState.self, from: data) } catch {
             throw SpecError.from(error, file: path, data: data)
         }
     }
@@ -31,6 +33,8 @@ struct SearchStateFile {
     func save(_ state: ProgramSearchState) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // A diverged evaluation's fitness may be NaN or infinite: written as strings, as everywhere.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do { try AtomicFile.write(try encoder.encode(state), to: path) } catch let e as SpecError {
             // The write is atomic: an earlier save, if any, is still there for --resume.
             let kept = FileManager.default.fileExists(atPath: path) ? "the previous save is kept unchanged" : "nothing was saved"
