@@ -327,6 +327,13 @@ public struct OptimizerCatalogue: Sendable {
             ScaleByAdaX(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 1e-4, in: positive),
                         epsilon: try s.float("eps", default: 1e-8, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
         },
+        OptimizerKind(name: "nadamw", summary: "NAdamW (optax nadamw): AdamW with Nesterov momentum, mhat = b1*m/(1-b1^(t+1)) + (1-b1)*g/(1-b1^t); p <- p - lr*(mhat/(sqrt(vhat)+eps) + weight_decay*p)",
+                       keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "0.999"), ("eps", "1e-8"), ("weight_decay", "1e-4")]) { s in
+            ScaleByAdam(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 0.999, in: unit),
+                        epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
+                        weightDecay: try s.float("weight_decay", default: 1e-4, in: nonNegative), scale: -(try learningRate(s, 1e-3)),
+                        nesterov: true)
+        },
         OptimizerKind(name: "lookahead", summary: "Lookahead around any optimizer: every k steps slow += alpha*(fast - slow), fast = slow",
                        keys: [("k", "5"), ("sync_period", "(same as k)"), ("alpha", "0.5"), ("slow_step_size", "(same as alpha)"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in

@@ -69,7 +69,7 @@ final class OptimizerSpecTests: XCTestCase {
 
     func testErrorsListTheValidChoices() {
         let name = message("adamm:lr=1")
-        XCTAssertTrue(name.contains("optimizer 'adamm'") && name.contains("valid names: sgd, momentum, nesterov, rmsprop, adagrad, adam, adamw, lion, adafactor, adax, lookahead"), name)
+        XCTAssertTrue(name.contains("optimizer 'adamm'") && name.contains("valid names: sgd, momentum, nesterov, rmsprop, adagrad, adam, adamw, lion, adafactor, adax, nadamw, lookahead"), name)
         let key = message("adam:lrr=1")
         XCTAssertTrue(key.contains("unknown key 'lrr'") && key.contains("valid keys: lr, b1, b2, eps, clip_norm, clip, schedule"), key)
         let inner = message("lookahead:inner=[adam:beta=1]")
@@ -95,7 +95,8 @@ final class OptimizerSpecTests: XCTestCase {
                      "adagrad:initial_accumulator_value=0.1,eps=1e-7", "adam:b1=0.9,b2=0.999,eps=1e-8",
                      "adamw:weight_decay=0.01", "lion:b1=0.9,b2=0.99,weight_decay=0.01",
                      "adafactor:min_dim_size_to_factor=4,decay_rate=0.8,clipping_threshold=1,multiply_by_parameter_scale=false,eps=1e-30",
-                     "lookahead:sync_period=3,slow_step_size=0.5", "adax:b1=0.9,b2=1e-4,eps=1e-8"] {
+                     "lookahead:sync_period=3,slow_step_size=0.5", "adax:b1=0.9,b2=1e-4,eps=1e-8",
+                     "nadamw:b1=0.9,b2=0.999,eps=1e-8,weight_decay=1e-4"] {
             XCTAssertEqual(message(text), "no error", text)
         }
     }
