@@ -334,6 +334,21 @@ public struct OptimizerCatalogue: Sendable {
                         weightDecay: try s.float("weight_decay", default: 1e-4, in: nonNegative), scale: -(try learningRate(s, 1e-3)),
                         nesterov: true)
         },
+        OptimizerKind(name: "muon", summary: "Muon (optax contrib.muon): on matrices p <- p - lr*(s*NS5(mhat) + weight_decay*p), mhat Nesterov momentum, NS5 Newton-Schulz orthogonalization, s = sqrt(max(1, cols/rows)); other tensors NAdamW (adam_*)",
+                       keys: [("lr", "1e-3"), ("ns_steps", "5"), ("beta", "0.95"), ("eps", "1e-8"), ("weight_decay", "0"), ("nesterov", "true"),
+                              ("adaptive", "false"), ("consistent_rms", "none"), ("kernels", "adam (or muon: rank>=3 as (prod of all axes but the last) x last)"),
+                              ("adam_b1", "0.9"), ("adam_b2", "0.999"), ("adam_weight_decay", "0"), ("adam_lr", "(same as lr)")]) { s in
+            let lr = try learningRate(s, 1e-3)
+            return Muon(learningRate: lr, nsSteps: try s.int("ns_steps", default: 5, in: 0...100),
+                        beta: try s.float("beta", default: 0.95, in: unit), epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
+                        weightDecay: try s.float("weight_decay", default: 0, in: nonNegative),
+                        nesterov: try s.bool("nesterov", default: true), adaptive: try s.bool("adaptive", default: false),
+                        consistentRMS: s.spec["consistent_rms"] == nil ? nil : try s.float("consistent_rms", default: 0.2, in: positive),
+                        kernelsToMuon: try s.choice("kernels", default: "adam", from: ["adam", "muon"]) == "muon",
+                        adamBeta1: try s.float("adam_b1", default: 0.9, in: unit), adamBeta2: try s.float("adam_b2", default: 0.999, in: unit),
+                        adamWeightDecay: try s.float("adam_weight_decay", default: 0, in: nonNegative),
+                        adamLearningRate: try s.float("adam_lr", default: lr, in: 0...1e6))
+        },
         OptimizerKind(name: "lookahead", summary: "Lookahead around any optimizer: every k steps slow += alpha*(fast - slow), fast = slow",
                        keys: [("k", "5"), ("sync_period", "(same as k)"), ("alpha", "0.5"), ("slow_step_size", "(same as alpha)"), ("inner", "adam")],
                        handlesCommonKeys: true) { s in

@@ -69,7 +69,7 @@ final class OptimizerSpecTests: XCTestCase {
 
     func testErrorsListTheValidChoices() {
         let name = message("adamm:lr=1")
-        XCTAssertTrue(name.contains("optimizer 'adamm'") && name.contains("valid names: sgd, momentum, nesterov, rmsprop, adagrad, adam, adamw, lion, adafactor, adax, nadamw, lookahead"), name)
+        XCTAssertTrue(name.contains("optimizer 'adamm'") && name.contains("valid names: sgd, momentum, nesterov, rmsprop, adagrad, adam, adamw, lion, adafactor, adax, nadamw, muon, lookahead"), name)
         let key = message("adam:lrr=1")
         XCTAssertTrue(key.contains("unknown key 'lrr'") && key.contains("valid keys: lr, b1, b2, eps, clip_norm, clip, schedule"), key)
         let inner = message("lookahead:inner=[adam:beta=1]")
@@ -88,6 +88,8 @@ final class OptimizerSpecTests: XCTestCase {
         XCTAssertTrue(message("sgd:schedule=warmup_cosine,warmup=10,decay_steps=5").contains("must exceed warmup=10"))
         XCTAssertTrue(message("sgd:clip_norm=0").contains("out of range"))
         XCTAssertEqual(message("adafactor:clipping_threshold=0,schedule=warmup_cosine,warmup=2,decay_steps=9"), "no error")
+        XCTAssertTrue(message("muon:kernels=conv").contains("key 'kernels': unknown value 'conv'; one of: adam, muon"))
+        XCTAssertTrue(message("muon:consistent_rms=0").contains("key 'consistent_rms': 0 is out of range"))
     }
 
     func testReferenceHyperparameterNamesAreKeys() {
@@ -96,7 +98,8 @@ final class OptimizerSpecTests: XCTestCase {
                      "adamw:weight_decay=0.01", "lion:b1=0.9,b2=0.99,weight_decay=0.01",
                      "adafactor:min_dim_size_to_factor=4,decay_rate=0.8,clipping_threshold=1,multiply_by_parameter_scale=false,eps=1e-30",
                      "lookahead:sync_period=3,slow_step_size=0.5", "adax:b1=0.9,b2=1e-4,eps=1e-8",
-                     "nadamw:b1=0.9,b2=0.999,eps=1e-8,weight_decay=1e-4"] {
+                     "nadamw:b1=0.9,b2=0.999,eps=1e-8,weight_decay=1e-4",
+                     "muon:ns_steps=5,beta=0.95,eps=1e-8,weight_decay=0,nesterov=true,adaptive=false,consistent_rms=0.2,adam_b1=0.9,adam_b2=0.999,adam_weight_decay=0,adam_lr=1e-3"] {
             XCTAssertEqual(message(text), "no error", text)
         }
     }
