@@ -191,10 +191,12 @@ public struct OptimizerCatalogue: Sendable {
     }
 
     /// Applies the common keys: `clip` (per element) then `clip_norm` (global) before the rule, the
-    /// schedule's factor after it (so it multiplies the learning rate).
-    public static func wrapCommon(_ optimizer: any Optimizer, settings: SpecSettings) throws -> any Optimizer {
+    /// schedule's factor after it (so it multiplies the learning rate). Without `includingSchedule`, only
+    /// the clipping: for rules that take the schedule inside, where the learning rate does more than
+    /// scale the step (Schedule-Free's averaging weights, Prodigy's estimate of D).
+    public static func wrapCommon(_ optimizer: any Optimizer, settings: SpecSettings, includingSchedule: Bool = true) throws -> any Optimizer {
         var result = optimizer
-        if let schedule = try schedule(settings), schedule != .constant {
+        if includingSchedule, let schedule = try schedule(settings), schedule != .constant {
             result = chain(result, ScaleByLearningRate(1, schedule: schedule, flipSign: false))
         }
         if settings.spec["clip_norm"] != nil {
@@ -348,6 +350,32 @@ public struct OptimizerCatalogue: Sendable {
                         adamBeta1: try s.float("adam_b1", default: 0.9, in: unit), adamBeta2: try s.float("adam_b2", default: 0.999, in: unit),
                         adamWeightDecay: try s.float("adam_weight_decay", default: 0, in: nonNegative),
                         adamLearningRate: try s.float("adam_lr", default: lr, in: 0...1e6))
+        },
+        OptimizerKind(name: "schedule_free_adamw", summary: "Schedule-Free AdamW (optax contrib): z <- z - lr_t*(g/(sqrt(vhat)+eps) + weight_decay*y); x <- (1-c)*x + c*z, c = lr_max^r/sum; y = b1*x + (1-b1)*z; gradients at y, evaluation at x",
+                       keys: [("lr", "0.0025"), ("warmup_steps", "0 (none; optax's linear warm-up from 0)"), ("b1", "0.9"), ("b2", "0.999"), ("eps", "1e-8"),
+                              ("weight_decay", "0"), ("weight_lr_power", "2")],
+                       handlesCommonKeys: true) { s in
+            let optimizer = ScheduleFreeAdamW(
+                learningRate: try learningRate(s, 0.0025), warmupSteps: try s.int("warmup_steps", default: 0, in: 0...Int.max),
+                beta1: try s.float("b1", default: 0.9, in: Float.leastNormalMagnitude...1), beta2: try s.float("b2", default: 0.999, in: unit),
+                epsilon: try s.float("eps", default: 1e-8, in: nonNegative), weightDecay: try s.float("weight_decay", default: 0, in: nonNegative),
+                weightLRPower: try s.float("weight_lr_power", default: 2, in: 0...100), schedule: try schedule(s) ?? .constant)
+            return try wrapCommon(optimizer, settings: s, includingSchedule: false)
+        },
+        OptimizerKind(name: "prodigy", summary: "Prodigy (optax contrib): AdamW on D*g whose step d = D*lr*sqrt(1-b2^t)/(1-b1^t) grows with D <- max(D, r/|s|_1), estimated from <g, x0 - x>",
+                       keys: [("lr", "1"), ("b1", "0.9"), ("b2", "0.999"), ("beta3", "sqrt(b2)"), ("eps", "1e-8"), ("estim_lr0", "1e-6"),
+                              ("estim_lr_coef", "1"), ("weight_decay", "0"), ("safeguard_warmup", "false")],
+                       handlesCommonKeys: true) { s in
+            let optimizer = Prodigy(
+                learningRate: try learningRate(s, 1), beta1: try s.float("b1", default: 0.9, in: unit),
+                beta2: try s.float("b2", default: 0.999, in: unit),
+                beta3: s.spec["beta3"] == nil ? nil : try s.float("beta3", default: 0, in: unit),
+                epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
+                initialEstimate: try s.float("estim_lr0", default: 1e-6, in: positive),
+                estimateScale: try s.float("estim_lr_coef", default: 1, in: nonNegative),
+                weightDecay: try s.float("weight_decay", default: 0, in: nonNegative),
+                safeguardWarmup: try s.bool("safeguard_warmup", default: false), schedule: try schedule(s) ?? .constant)
+            return try wrapCommon(optimizer, settings: s, includingSchedule: false)
         },
         OptimizerKind(name: "lookahead", summary: "Lookahead around any optimizer: every k steps slow += alpha*(fast - slow), fast = slow",
                        keys: [("k", "5"), ("sync_period", "(same as k)"), ("alpha", "0.5"), ("slow_step_size", "(same as alpha)"), ("inner", "adam")],

@@ -85,6 +85,8 @@ final class OptimizesTests: XCTestCase {
         ("adax:lr=0.1", "adax:lr=0.02"),
         ("nadamw:lr=0.05", "nadamw:lr=0.02,weight_decay=0"),
         ("muon:lr=0.05,schedule=cosine", "muon:lr=0.02"),
+        ("schedule_free_adamw:lr=0.1", "schedule_free_adamw:lr=0.05,warmup_steps=100"),
+        ("prodigy", "prodigy:schedule=cosine"),
         ("lookahead:k=5,alpha=0.5,inner=[adam:lr=0.1]", "lookahead:k=5,inner=[adam:lr=0.03]"),
         ("hypergrad:beta=0.05,inner=[adam:lr=0.05]", "hypergrad:beta=0.02,inner=[adam:lr=0.01]"),
         ("plateau:monitor=train,inner=[adam:lr=0.05]", "plateau:monitor=train,patience=50,inner=[adam:lr=0.02]"),
