@@ -192,10 +192,12 @@ public struct OptimizerCatalogue: Sendable {
     }
 
     /// Applies the common keys: `clip` (per element) then `clip_norm` (global) before the rule, the
-    /// schedule's factor after it (so it multiplies the learning rate).
-    public static func wrapCommon(_ optimizer: any Optimizer, settings: SpecSettings) throws -> any Optimizer {
+    /// schedule's factor after it (so it multiplies the learning rate). Without `includingSchedule`, only
+    /// the clipping: for rules that take the schedule inside, where the learning rate does more than
+    /// scale the step (Schedule-Free's averaging weights, Prodigy's estimate of D).
+    public static func wrapCommon(_ optimizer: any Optimizer, settings: SpecSettings, includingSchedule: Bool = true) throws -> any Optimizer {
         var result = optimizer
-        if let schedule = try schedule(settings), schedule != .constant {
+        if includingSchedule, let schedule = try schedule(settings), schedule != .constant {
             result = chain(result, ScaleByLearningRate(1, schedule: schedule, flipSign: false))
         }
         if settings.spec["clip_norm"] != nil {
@@ -333,6 +335,54 @@ public struct OptimizerCatalogue: Sendable {
                        keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "1e-4"), ("eps", "1e-8")]) { s in
             ScaleByAdaX(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 1e-4, in: positive),
                         epsilon: try s.float("eps", default: 1e-8, in: nonNegative), scale: -(try learningRate(s, 1e-3)))
+        },
+        OptimizerKind(name: "nadamw", summary: "NAdamW (optax nadamw): AdamW with Nesterov momentum, mhat = b1*m/(1-b1^(t+1)) + (1-b1)*g/(1-b1^t); p <- p - lr*(mhat/(sqrt(vhat)+eps) + weight_decay*p)",
+                       keys: [("lr", "1e-3"), ("b1", "0.9"), ("b2", "0.999"), ("eps", "1e-8"), ("weight_decay", "1e-4")]) { s in
+            ScaleByAdam(beta1: try s.float("b1", default: 0.9, in: unit), beta2: try s.float("b2", default: 0.999, in: unit),
+                        epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
+                        weightDecay: try s.float("weight_decay", default: 1e-4, in: nonNegative), scale: -(try learningRate(s, 1e-3)),
+                        nesterov: true)
+        },
+        OptimizerKind(name: "muon", summary: "Muon (optax contrib.muon): on matrices p <- p - lr*(s*NS5(mhat) + weight_decay*p), mhat Nesterov momentum, NS5 Newton-Schulz orthogonalization, s = sqrt(max(1, cols/rows)); other tensors NAdamW (adam_*)",
+                       keys: [("lr", "1e-3"), ("ns_steps", "5"), ("beta", "0.95"), ("eps", "1e-8"), ("weight_decay", "0"), ("nesterov", "true"),
+                              ("adaptive", "false"), ("consistent_rms", "none"), ("kernels", "adam (or muon: rank>=3 as (prod of all axes but the last) x last)"),
+                              ("adam_b1", "0.9"), ("adam_b2", "0.999"), ("adam_weight_decay", "0"), ("adam_lr", "(same as lr)")]) { s in
+            let lr = try learningRate(s, 1e-3)
+            return Muon(learningRate: lr, nsSteps: try s.int("ns_steps", default: 5, in: 0...100),
+                        beta: try s.float("beta", default: 0.95, in: unit), epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
+                        weightDecay: try s.float("weight_decay", default: 0, in: nonNegative),
+                        nesterov: try s.bool("nesterov", default: true), adaptive: try s.bool("adaptive", default: false),
+                        consistentRMS: s.spec["consistent_rms"] == nil ? nil : try s.float("consistent_rms", default: 0.2, in: positive),
+                        kernelsToMuon: try s.choice("kernels", default: "adam", from: ["adam", "muon"]) == "muon",
+                        adamBeta1: try s.float("adam_b1", default: 0.9, in: unit), adamBeta2: try s.float("adam_b2", default: 0.999, in: unit),
+                        adamWeightDecay: try s.float("adam_weight_decay", default: 0, in: nonNegative),
+                        adamLearningRate: try s.float("adam_lr", default: lr, in: 0...1e6))
+        },
+        OptimizerKind(name: "schedule_free_adamw", summary: "Schedule-Free AdamW (optax contrib): z <- z - lr_t*(g/(sqrt(vhat)+eps) + weight_decay*y); x <- (1-c)*x + c*z, c = lr_max^r/sum; y = b1*x + (1-b1)*z; gradients at y, evaluation at x",
+                       keys: [("lr", "0.0025"), ("warmup_steps", "0 (none; optax's linear warm-up from 0)"), ("b1", "0.9"), ("b2", "0.999"), ("eps", "1e-8"),
+                              ("weight_decay", "0"), ("weight_lr_power", "2")],
+                       handlesCommonKeys: true) { s in
+            let optimizer = ScheduleFreeAdamW(
+                learningRate: try learningRate(s, 0.0025), warmupSteps: try s.int("warmup_steps", default: 0, in: 0...Int.max),
+                beta1: try s.float("b1", default: 0.9, in: Float.leastNormalMagnitude...1), beta2: try s.float("b2", default: 0.999, in: unit),
+                epsilon: try s.float("eps", default: 1e-8, in: nonNegative), weightDecay: try s.float("weight_decay", default: 0, in: nonNegative),
+                weightLRPower: try s.float("weight_lr_power", default: 2, in: 0...100), schedule: try schedule(s) ?? .constant)
+            return try wrapCommon(optimizer, settings: s, includingSchedule: false)
+        },
+        OptimizerKind(name: "prodigy", summary: "Prodigy (optax contrib): AdamW on D*g whose step d = D*lr*sqrt(1-b2^t)/(1-b1^t) grows with D <- max(D, r/|s|_1), estimated from <g, x0 - x>",
+                       keys: [("lr", "1"), ("b1", "0.9"), ("b2", "0.999"), ("beta3", "sqrt(b2)"), ("eps", "1e-8"), ("estim_lr0", "1e-6"),
+                              ("estim_lr_coef", "1"), ("weight_decay", "0"), ("safeguard_warmup", "false")],
+                       handlesCommonKeys: true) { s in
+            let optimizer = Prodigy(
+                learningRate: try learningRate(s, 1), beta1: try s.float("b1", default: 0.9, in: unit),
+                beta2: try s.float("b2", default: 0.999, in: unit),
+                beta3: s.spec["beta3"] == nil ? nil : try s.float("beta3", default: 0, in: unit),
+                epsilon: try s.float("eps", default: 1e-8, in: nonNegative),
+                initialEstimate: try s.float("estim_lr0", default: 1e-6, in: positive),
+                estimateScale: try s.float("estim_lr_coef", default: 1, in: nonNegative),
+                weightDecay: try s.float("weight_decay", default: 0, in: nonNegative),
+                safeguardWarmup: try s.bool("safeguard_warmup", default: false), schedule: try schedule(s) ?? .constant)
+            return try wrapCommon(optimizer, settings: s, includingSchedule: false)
         },
         OptimizerKind(name: "lookahead", summary: "Lookahead around any optimizer: every k steps slow += alpha*(fast - slow), fast = slow",
                        keys: [("k", "5"), ("sync_period", "(same as k)"), ("alpha", "0.5"), ("slow_step_size", "(same as alpha)"), ("inner", "adam")],

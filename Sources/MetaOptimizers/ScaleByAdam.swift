@@ -1,5 +1,5 @@
 // Adam's rescaling as a block (optax's scale_by_adam), with an optional fused tail so that `adam` and
-// `adamw` are one vectorized pass (mt_opt_adam).
+// `adamw` are one vectorized pass (mt_opt_adam), and optax's Nesterov form (`nadamw`).
 
 import CKernels
 import Foundation
@@ -22,6 +22,14 @@ public struct ScaleByAdamState: Codable, Sendable, Equatable {
 /// equals `Chain(ScaleByAdam(…), Chain(AddDecayedWeights(λ), Scale(scale)))`: `adam` is
 /// `scale = −lr, λ = 0`, AdamW (Loshchilov & Hutter 2019, arXiv 1711.05101) is `scale = −lr, λ > 0`
 /// (decoupled decay: p ← p − lr·(adam + λ·p)).
+///
+/// With `nesterov` (Dozat 2016, "Incorporating Nesterov Momentum into Adam", ICLR workshop; optax's
+/// `scale_by_adam(nesterov=True)`), m̂ looks one step ahead:
+///
+///     m̂ = β₁·m / (1−β₁ᵗ⁺¹) + (1−β₁)·g / (1−β₁ᵗ)
+///
+/// and the rest is unchanged (v̂ without Dozat's extra β₂ factor, as optax and PyTorch omit it);
+/// with λ > 0 that is optax's `nadamw`, AlgoPerf's baseline.
 public struct ScaleByAdam: Optimizer {
     public typealias State = ScaleByAdamState
 
@@ -30,13 +38,16 @@ public struct ScaleByAdam: Optimizer {
     public var epsilon: Float
     public var weightDecay: Float
     public var scale: Float
+    public var nesterov: Bool
 
-    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0, scale: Float = 1) {
+    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0, scale: Float = 1,
+                nesterov: Bool = false) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         self.scale = scale
+        self.nesterov = nesterov
     }
 
     public func initialState(parameters: [Float], layout: ParameterLayout) -> State {
@@ -46,19 +57,43 @@ public struct ScaleByAdam: Optimizer {
     public func update(_ updates: inout [Float], state: inout State, parameters: [Float], context: StepContext) {
         precondition(updates.count == state.mu.count, "ScaleByAdam: \(updates.count) updates for a state of \(state.mu.count)")
         guard !updates.isEmpty else { return }
-        let t = Double(context.step + 1)
-        let c1 = Float(1 - Foundation.pow(Double(beta1), t))
-        let c2 = Float(1 - Foundation.pow(Double(beta2), t))
         let n = updates.count
         updates.withUnsafeMutableBufferPointer { u in
             state.mu.withUnsafeMutableBufferPointer { m in
                 state.nu.withUnsafeMutableBufferPointer { v in
                     parameters.withUnsafeBufferPointer { p in
-                        mt_opt_adam(n, u.baseAddress!, weightDecay == 0 ? nil : p.baseAddress!, m.baseAddress!, v.baseAddress!,
-                                    beta1, beta2, epsilon, c1, c2, weightDecay, scale)
+                        Self.update(count: n, u.baseAddress!, parameters: p.baseAddress!, mu: m.baseAddress!, nu: v.baseAddress!,
+                                    beta1: beta1, beta2: beta2, epsilon: epsilon, step: context.step, nesterov: nesterov,
+                                    weightDecay: weightDecay, scale: scale)
                     }
                 }
             }
+        }
+    }
+
+    /// The rule on `count` elements in place (`u` holds the gradient on entry), at `step` updates
+    /// already applied: Muon's Adam branch runs it tensor by tensor.
+    static func update(count n: Int, _ u: UnsafeMutablePointer<Float>, parameters p: UnsafePointer<Float>,
+                       mu m: UnsafeMutablePointer<Float>, nu v: UnsafeMutablePointer<Float>,
+                       beta1: Float, beta2: Float, epsilon: Float, step: Int, nesterov: Bool, weightDecay: Float, scale: Float) {
+        let t = Double(step + 1)
+        let c1 = Float(1 - Foundation.pow(Double(beta1), t))
+        let c2 = Float(1 - Foundation.pow(Double(beta2), t))
+        guard nesterov else {
+            mt_opt_adam(n, u, weightDecay == 0 ? nil : p, m, v, beta1, beta2, epsilon, c1, c2, weightDecay, scale)
+            return
+        }
+        // optax's order of operations: each term bias-corrected by a division, then combined.
+        let next = Float(1 - Foundation.pow(Double(beta1), t + 1))
+        for i in 0..<n {
+            let g = u[i]
+            let mi = (1 - beta1) * g + beta1 * m[i]
+            let vi = (1 - beta2) * (g * g) + beta2 * v[i]
+            m[i] = mi
+            v[i] = vi
+            let mHat = beta1 * (mi / next) + (1 - beta1) * (g / c1)
+            let adam = mHat / ((vi / c2).squareRoot() + epsilon)
+            u[i] = scale * (weightDecay == 0 ? adam : adam + weightDecay * p[i])
         }
     }
 
@@ -68,6 +103,11 @@ public struct ScaleByAdam: Optimizer {
         precondition(gradient.count == state.mu.count && parameters.count == gradient.count,
                      "ScaleByAdam: \(gradient.count) gradients for a state of \(state.mu.count)")
         guard !gradient.isEmpty else { return }
+        if nesterov {
+            update(&gradient, state: &state, parameters: parameters, context: context)
+            Kernels.axpy(1, gradient, &parameters)
+            return
+        }
         let t = Double(context.step + 1)
         let c1 = Float(1 - Foundation.pow(Double(beta1), t))
         let c2 = Float(1 - Foundation.pow(Double(beta2), t))

@@ -4,10 +4,15 @@
 //   { "cases": [ { "optimizer": "adam", "hyper": {"lr": 0.001, …},
 //                  "shapes": {"w": [4, 6], …}, "params0": {"w": [[…]], …},
 //                  "grads": [ {"w": …}, … ],            the gradient fed at each step
-//                  "params": [ {"w": …}, … ] } ] }      the parameters after each step
+//                  "params": [ {"w": …}, … ],           the parameters after each step
+//                  "eval_params": [ {"w": …}, … ] } ] } optional: the weights to evaluate after each step
 //
-// Tensors are flattened row-major in sorted name order (jax's order for a dict). Deliberately not
-// here: printing or exit codes (the `metatrain replay` command does that).
+// Tensors are flattened row-major in sorted name order (jax's order for a dict). Without `eval_params`,
+// `params` is compared with the optimizer's evaluation parameters (Lookahead's slow weights, which is what
+// such files record); with it (Schedule-Free: optax's `schedule_free_eval_params`), `params` is compared
+// with the parameters the optimizer steps and `eval_params` with its evaluation parameters. A `hyper`
+// value may be an array of numbers (prodigy's `betas`). Deliberately not here: printing or exit codes
+// (the `metatrain replay` command does that).
 
 import Foundation
 import MetaCore
@@ -104,13 +109,20 @@ public enum TrajectoryReplay {
     static let mechanicKeys = ["s_init": "s_init", "num_betas": "num_betas", "mechanic_weight_decay": "weight_decay",
                                "mechanic_eps": "eps"]
 
-    /// Accepts optax's own spellings in files: `learning_rate` for `lr`; `sgd` with `momentum`
-    /// (and `nesterov`) as our `momentum` / `nesterov`; settings at their neutral value that we do not
-    /// model (`eps_root=0`, `nesterov=false`, rmsprop's `momentum=0`, `centered=false`) dropped.
-    /// Anything else reaches the registry unchanged, which names what it does not know.
+    /// Accepts optax's own spellings in files: `learning_rate` for `lr` (`adam_learning_rate` for
+    /// Muon's `adam_lr`); `sgd` with `momentum` (and `nesterov`) as our `momentum` / `nesterov`; `adamw`
+    /// with `nesterov=true` as `nadamw`; prodigy's `betas=[b1, b2]` as `b1`, `b2`; settings at their neutral
+    /// value that we do not model (`eps_root=0`, Muon's `adam_eps_root=0`, `nesterov=false` outside Muon,
+    /// rmsprop's `momentum=0`, `centered=false`) dropped. Anything else reaches the registry unchanged,
+    /// which names what it does not know.
     static func optaxNames(_ optimizer: String, _ hyper: [(key: String, value: String)]) -> (String, [(key: String, value: String)]) {
         var name = optimizer
-        var h = hyper.map { (key: $0.key == "learning_rate" ? "lr" : $0.key, value: $0.value) }
+        let spelled = ["learning_rate": "lr", "adam_learning_rate": "adam_lr"]
+        var h: [(key: String, value: String)] = hyper.flatMap { entry -> [(key: String, value: String)] in
+            let parts = entry.value.split(separator: ",").map(String.init)
+            if entry.key == "betas" && parts.count == 2 { return [("b1", parts[0]), ("b2", parts[1])] }
+            return [(spelled[entry.key] ?? entry.key, entry.value)]
+        }
         func value(_ k: String) -> String? { h.last { $0.key == k }?.value }
         func isZero(_ v: String?) -> Bool { v.flatMap(Double.init) == 0 }
         let wrapper = ["lookahead_", "mechanize_"].first { name.hasPrefix($0) } ?? ""
@@ -123,11 +135,13 @@ public enum TrajectoryReplay {
                 renamed = "momentum"
             }
         }
-        if let n = value("nesterov") {
+        if base != "muon", let n = value("nesterov") {
             if n == "true" && (renamed == "momentum") { renamed = "nesterov" }
-            if n == "false" || renamed == "nesterov" { h.removeAll { $0.key == "nesterov" } }
+            if n == "true" && (renamed == "adamw") { renamed = "nadamw" }
+            if n == "false" || renamed == "nesterov" || renamed == "nadamw" { h.removeAll { $0.key == "nesterov" } }
         }
         if isZero(value("eps_root")) { h.removeAll { $0.key == "eps_root" } }
+        if base == "muon" && isZero(value("adam_eps_root")) { h.removeAll { $0.key == "adam_eps_root" } }
         if base == "rmsprop" {
             if isZero(value("momentum")) { h.removeAll { $0.key == "momentum" } }
             if value("centered") == "false" { h.removeAll { $0.key == "centered" } }
@@ -154,8 +168,17 @@ public enum TrajectoryReplay {
                     hyper.append((key, x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"))
                 case .bool(let b): hyper.append((key, b ? "true" : "false"))
                 case .string(let s): hyper.append((key, s))
+                case .array(let items):
+                    let numbers = items.compactMap { item -> String? in
+                        guard case .number(let x) = item else { return nil }
+                        return "\(x)"
+                    }
+                    guard numbers.count == items.count, !numbers.isEmpty else {
+                        throw SpecError("\(location).hyper.\(key)", "expected an array of numbers")
+                    }
+                    hyper.append((key, numbers.joined(separator: ",")))
                 case .null: continue  // optax's "not set"
-                default: throw SpecError("\(location).hyper.\(key)", "expected a number, true/false or a string")
+                default: throw SpecError("\(location).hyper.\(key)", "expected a number, true/false, a string or an array of numbers")
                 }
             }
         }
@@ -199,6 +222,13 @@ public enum TrajectoryReplay {
             throw SpecError(location, "\(grads.count) gradient steps but \(expected.count) parameter steps")
         }
         guard !grads.isEmpty else { throw SpecError("\(location).grads", "no steps") }
+        var evaluated: [JSON]?
+        if let e = fields["eval_params"] {
+            guard case .array(let steps) = e, steps.count == grads.count else {
+                throw SpecError("\(location).eval_params", "expected an array of \(grads.count) steps, as 'grads'")
+            }
+            evaluated = steps
+        }
 
         let optimizer: any Optimizer
         do {
@@ -214,7 +244,15 @@ public enum TrajectoryReplay {
                 let reference = try flat(expected[t], "\(location).params[\(t)]")
                 o.step(&parameters, gradient: &g, state: &state,
                        context: StepContext(step: t, totalSteps: grads.count, layout: layout))
-                let e = relativeErrors(ours: o.evaluationParameters(parameters, state: state), reference: reference).max
+                var e: Double
+                if let evaluated {
+                    let evaluationReference = try flat(evaluated[t], "\(location).eval_params[\(t)]")
+                    e = relativeErrors(ours: parameters, reference: reference).max
+                    let onEvaluation = relativeErrors(ours: o.evaluationParameters(parameters, state: state), reference: evaluationReference).max
+                    if !(onEvaluation <= e) { e = onEvaluation }
+                } else {
+                    e = relativeErrors(ours: o.evaluationParameters(parameters, state: state), reference: reference).max
+                }
                 if !(e <= worst.error) { worst = (e, t + 1) }
             }
             return worst

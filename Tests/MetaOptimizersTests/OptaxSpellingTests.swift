@@ -37,4 +37,24 @@ final class OptaxSpellingTests: XCTestCase {
         for r in results { XCTAssertTrue(r.passed, "\(r.name): \(r.spec) error \(r.maxRelativeError)") }
         XCTAssertTrue(results.contains { $0.spec.hasPrefix("nesterov:") })
     }
+
+    /// optax.adamw(nesterov=True) is optax.nadamw, and optax's zero eps_root is dropped.
+    func testAdamWWithNesterovIsNAdamW() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/baseline-trajectories.json")
+        var root = try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as! [String: Any]
+        var cases = (root["cases"] as! [[String: Any]]).filter { $0["optimizer"] as! String == "nadamw" }
+        for i in cases.indices {
+            var hyper = cases[i]["hyper"] as! [String: Any]
+            hyper["nesterov"] = true
+            hyper["eps_root"] = 0.0
+            cases[i]["hyper"] = hyper
+            cases[i]["optimizer"] = "adamw"
+        }
+        root["cases"] = cases
+        let results = try TrajectoryReplay.replay(data: JSONSerialization.data(withJSONObject: root), source: "adamw-nesterov")
+        XCTAssertEqual(results.count, 3)
+        for r in results {
+            XCTAssertTrue(r.passed && r.spec.hasPrefix("nadamw:") && !r.spec.contains("nesterov"), "\(r.spec) error \(r.maxRelativeError)")
+        }
+    }
 }

@@ -69,7 +69,7 @@ final class OptimizerSpecTests: XCTestCase {
 
     func testErrorsListTheValidChoices() {
         let name = message("adamm:lr=1")
-        XCTAssertTrue(name.contains("optimizer 'adamm'") && name.contains("valid names: sgd, momentum, nesterov, rmsprop, adagrad, adam, adamw, lion, adafactor, adax, lookahead"), name)
+        XCTAssertTrue(name.contains("optimizer 'adamm'") && name.contains("valid names: sgd, momentum, nesterov, rmsprop, adagrad, adam, adamw, lion, adafactor, adax, nadamw, muon, schedule_free_adamw, prodigy, lookahead"), name)
         let key = message("adam:lrr=1")
         XCTAssertTrue(key.contains("unknown key 'lrr'") && key.contains("valid keys: lr, b1, b2, eps, clip_norm, clip, schedule"), key)
         let inner = message("lookahead:inner=[adam:beta=1]")
@@ -88,6 +88,14 @@ final class OptimizerSpecTests: XCTestCase {
         XCTAssertTrue(message("sgd:schedule=warmup_cosine,warmup=10,decay_steps=5").contains("must exceed warmup=10"))
         XCTAssertTrue(message("sgd:clip_norm=0").contains("out of range"))
         XCTAssertEqual(message("adafactor:clipping_threshold=0,schedule=warmup_cosine,warmup=2,decay_steps=9"), "no error")
+        XCTAssertTrue(message("muon:kernels=conv").contains("key 'kernels': unknown value 'conv'; one of: adam, muon"))
+        XCTAssertTrue(message("muon:consistent_rms=0").contains("key 'consistent_rms': 0 is out of range"))
+        XCTAssertTrue(message("schedule_free_adamw:b1=0").contains("key 'b1': 0 is out of range"))
+        XCTAssertTrue(message("schedule_free_adamw:warmup_steps=-1").contains("key 'warmup_steps': -1 is out of range"))
+        XCTAssertTrue(message("prodigy:estim_lr0=0").contains("key 'estim_lr0': 0 is out of range"))
+        // Schedule-Free and Prodigy take the schedule inside, and check it as every other optimizer does.
+        XCTAssertTrue(message("prodigy:schedule=warmup").contains("needs warmup=N"))
+        XCTAssertEqual(message("schedule_free_adamw:schedule=warmup_cosine,warmup=2,clip_norm=1"), "no error")
     }
 
     func testReferenceHyperparameterNamesAreKeys() {
@@ -95,7 +103,11 @@ final class OptimizerSpecTests: XCTestCase {
                      "adagrad:initial_accumulator_value=0.1,eps=1e-7", "adam:b1=0.9,b2=0.999,eps=1e-8",
                      "adamw:weight_decay=0.01", "lion:b1=0.9,b2=0.99,weight_decay=0.01",
                      "adafactor:min_dim_size_to_factor=4,decay_rate=0.8,clipping_threshold=1,multiply_by_parameter_scale=false,eps=1e-30",
-                     "lookahead:sync_period=3,slow_step_size=0.5", "adax:b1=0.9,b2=1e-4,eps=1e-8"] {
+                     "lookahead:sync_period=3,slow_step_size=0.5", "adax:b1=0.9,b2=1e-4,eps=1e-8",
+                     "nadamw:b1=0.9,b2=0.999,eps=1e-8,weight_decay=1e-4",
+                     "muon:ns_steps=5,beta=0.95,eps=1e-8,weight_decay=0,nesterov=true,adaptive=false,consistent_rms=0.2,adam_b1=0.9,adam_b2=0.999,adam_weight_decay=0,adam_lr=1e-3",
+                     "schedule_free_adamw:warmup_steps=10,b1=0.9,b2=0.999,eps=1e-8,weight_decay=0,weight_lr_power=2",
+                     "prodigy:beta3=0.9,eps=1e-8,estim_lr0=1e-6,estim_lr_coef=1,weight_decay=0,safeguard_warmup=false"] {
             XCTAssertEqual(message(text), "no error", text)
         }
     }
