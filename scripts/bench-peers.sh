@@ -31,6 +31,7 @@ jax = json.load(open(os.path.join(d, "jax.json")))
 torch = json.load(open(os.path.join(d, "torch.json")))
 rows = [
     ("mlp_step_ms", jax.get("mlp_step_ms"), torch.get("mlp_step_ms_fused_adam")),
+    ("mlp_muon_step_ms", None, torch.get("mlp_muon_step_ms")),
     ("cnn_step_ms", jax.get("cnn_step_ms"), min((torch[k] for k in torch if k.startswith("cnn_step_ms")), key=lambda v: v["med"])),
     ("adam_1e6_ms", jax.get("adam_1e6_ms"), torch.get("adam_1e6_ms_fused")),
     ("perparam_mlp_fwd_ms", jax.get("perparam_mlp_fwd_ms"), torch.get("perparam_mlp_fwd_ms")),

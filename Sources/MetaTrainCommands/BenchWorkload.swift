@@ -10,6 +10,8 @@ import MetaTasks
 /// One timed workload, named by its result key.
 enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case mlpStep = "mlp_step_ms"
+    /// The MLP step with Muon (its Newton–Schulz iterations on BLAS) on the weight matrices, Adam on the biases.
+    case mlpMuonStep = "mlp_muon_step_ms"
     case cnnStep = "cnn_step_ms"
     case adam = "adam_1e6_ms"
     case perParameterMLPForward = "perparam_mlp_fwd_ms"
@@ -19,6 +21,8 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     func timing(threads: Int) -> TimingSummary {
         switch self {
         case .mlpStep: return Self.withAdam(layout: MLPBenchmark.layout) { MLPBenchmark.stepTiming(threads: threads, update: $0) }
+        case .mlpMuonStep:
+            return Self.with(Self.muonSpec, layout: MLPBenchmark.layout) { MLPBenchmark.stepTiming(threads: threads, update: $0) }
         case .cnnStep: return Self.withAdam(layout: CNNBenchmark.layout) { CNNBenchmark.stepTiming(threads: threads, update: $0) }
         case .adam: return Self.adamTiming(threads: threads)
         case .perParameterMLPForward: return LearnedOptimizerBenchmark.perParameterMLPForward(threads: threads)
@@ -44,13 +48,25 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     static func withAdam(
         layout: ParameterLayout, _ body: ((inout [Float], inout [Float], Int) -> Void) -> TimingSummary
     ) -> TimingSummary {
-        func run<O: Optimizer>(_ adam: O) -> TimingSummary {
-            var state = adam.initialState(parameters: [Float](repeating: 0, count: layout.count), layout: layout)
+        with("adam:lr=1e-3", layout: layout, body)
+    }
+
+    /// The Muon peer (`torch.optim.Muon` at lr 0.02 on the 2-D weights, AdamW at 1e-3 on the biases).
+    static let muonSpec = "muon:lr=0.02,adam_lr=1e-3"
+
+    /// The optimizer `spec` names (a fixed, valid spec), handed to a workload as an update closure.
+    static func with(
+        _ spec: String, layout: ParameterLayout, _ body: ((inout [Float], inout [Float], Int) -> Void) -> TimingSummary
+    ) -> TimingSummary {
+        func run<O: Optimizer>(_ optimizer: O) -> TimingSummary {
+            var state = optimizer.initialState(parameters: [Float](repeating: 0, count: layout.count), layout: layout)
             return body { parameters, gradient, step in
-                adam.step(&parameters, gradient: &gradient, state: &state, context: StepContext(step: step, layout: layout))
+                optimizer.step(&parameters, gradient: &gradient, state: &state, context: StepContext(step: step, layout: layout))
             }
         }
-        return run(try! OptimizerCatalogue.handDesigned.make("adam:lr=1e-3"))
+        do { return run(try OptimizerCatalogue.handDesigned.make(spec)) } catch {
+            preconditionFailure("the benchmark's own spec '\(spec)' does not build: \(error)")  // a programmer error
+        }
     }
 
     /// The peers' Adam workload: one update of 1e6 floats (the catalogue's Adam, fused in-place step).
