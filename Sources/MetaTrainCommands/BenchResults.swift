@@ -25,7 +25,7 @@ struct BenchResults: Encodable {
         var lines = ["threads \(threads), kernels \(cpu)"]
         for w in order {
             guard let r = results[w] else { continue }
-            lines.append(w.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
+            lines.append(w.rawValue.padding(toLength: (BenchWorkload.allCases.map(\.rawValue.count).max() ?? 14) + 2, withPad: " ", startingAt: 0)
                 + String(format: "median %8.4f  p10 %8.4f  min %8.4f  p90 %8.4f", r.med, r.p10, r.min, r.p90))
         }
         return lines.joined(separator: "\n")
