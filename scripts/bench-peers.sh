@@ -44,5 +44,5 @@ for name, j, t in rows:
     print(f"{name:<20}{m:>11.3f}{js:>9.3f}{ts:>9.3f}{m/js:>9.2f}{m/ts:>12.2f}")
 print("(medians in ms, 2 threads; metatrain: median of 3 runs interleaved with the peers; PyTorch: fused Adam,")
 print(" its faster CNN memory format; ratios < 1: metatrain is faster)")
-print("metatrain runs:", ", ".join(f"{k}={[o[k]['med'] for o in ours]}" for k in ("mlp_step_ms", "cnn_step_ms", "adam_1e6_ms", "perparam_mlp_fwd_ms", "lo_step_ms")))
+print("metatrain runs:", ", ".join(f"{k}={[o[k]['med'] for o in ours]}" for k in ("mlp_step_ms", "mlp_muon_step_ms", "cnn_step_ms", "adam_1e6_ms", "perparam_mlp_fwd_ms", "lo_step_ms")))
 PY
