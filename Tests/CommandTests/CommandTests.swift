@@ -20,10 +20,15 @@ func metatrainExecutable() throws -> URL {
 
 /// Runs the built `metatrain` binary with the package root as working directory.
 func metatrain(_ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    try runProcess(try metatrainExecutable(), args, cwd: cwd ?? packageRoot.path)
+}
+
+/// Runs `executable` with `args` in `cwd`; returns its exit status and what it printed.
+func runProcess(_ executable: URL, _ args: [String], cwd: String) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
-    p.executableURL = try metatrainExecutable()
+    p.executableURL = executable
     p.arguments = args
-    p.currentDirectoryURL = URL(fileURLWithPath: cwd ?? packageRoot.path)
+    p.currentDirectoryURL = URL(fileURLWithPath: cwd)
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

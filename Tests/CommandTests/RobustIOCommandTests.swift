@@ -18,18 +18,9 @@ final class RobustIOCommandTests: XCTestCase {
     /// Runs `metatrain args` with files limited to `kilobytes` KiB (bash's `ulimit -f`, SIGXFSZ ignored):
     /// writes past it fail (EFBIG) as they would on a full disk (ENOSPC).
     func metatrainWithFileSizeLimit(_ kilobytes: Int, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "trap '' XFSZ; ulimit -f \(kilobytes); exec \"$0\" \"$@\"", try metatrainExecutable().path] + args
-        p.currentDirectoryURL = packageRoot
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runProcess(URL(fileURLWithPath: "/bin/bash"),
+                       ["-c", "trap '' XFSZ; ulimit -f \(kilobytes); exec \"$0\" \"$@\"", try metatrainExecutable().path] + args,
+                       cwd: packageRoot.path)
     }
 
     func testMistypedCommandIsNamedAndTheCommandsListed() throws {
