@@ -42,6 +42,7 @@ if FLOAT64:
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
+from trajectory_json import encode_case  # noqa: E402
 
 DTYPE = np.float64 if FLOAT64 else np.float32
 SHAPES = {"s": (), "v": (4,), "a": (3, 5), "b": (6, 2), "k": (3, 3, 2, 4)}
@@ -155,31 +156,6 @@ cases = [
     trajectory("prodigy", {"learning_rate": 0.8, "betas": [0.85, 0.98], "estim_lr0": 1e-3, "schedule": "cosine",
                            "decay_steps": 9, "final_scale": 0.05, "clip_norm": 4.0}, grads=steady(0.3)),
 ]
-
-
-def number(x):
-    x = np.float32(x)
-    if x == 0:
-        return "0"
-    s = str(x)  # numpy prints float32's shortest round-tripping decimal
-    return s[:-2] if s.endswith(".0") else s
-
-
-def encode(v):
-    if isinstance(v, np.floating):
-        return number(v)
-    if isinstance(v, np.ndarray):
-        return number(v) if v.ndim == 0 else "[" + ",".join(encode(e) for e in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ",".join(json.dumps(k) + ":" + encode(e) for k, e in v.items()) + "}"
-    if isinstance(v, list):
-        return "[" + ",".join(encode(e) for e in v) + "]"
-    return json.dumps(v)
-
-
-def encode_case(c):
-    tensors = ("params0", "grads", "params", "eval_params")
-    return "{" + ",".join(json.dumps(k) + ":" + (encode(v) if k in tensors else json.dumps(v)) for k, v in c.items()) + "}"
 
 
 def flat(step):

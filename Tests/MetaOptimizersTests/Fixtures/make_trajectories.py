@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from trajectory_json import encode_case  # noqa: E402
 
 jax.config.update("jax_platform_name", "cpu")
 rng = np.random.default_rng(20240611)
@@ -119,31 +120,6 @@ cases = [
     trajectory("mechanize_momentum", {"lr": 0.1, "momentum": 0.9, "s_init": 1e-3, "num_betas": 3,
                                       "mechanic_weight_decay": 0.1, "mechanic_eps": 1e-6}, {"b": (3,), "w": (4, 5)}, 40),
 ]
-
-
-def number(x):
-    x = np.float32(x)
-    if x == 0:
-        return "0"
-    s = str(x)  # numpy prints float32's shortest round-tripping decimal
-    return s[:-2] if s.endswith(".0") else s
-
-
-def encode(v):
-    if isinstance(v, np.floating):
-        return number(v)
-    if isinstance(v, np.ndarray):
-        return number(v) if v.ndim == 0 else "[" + ",".join(encode(e) for e in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ",".join(json.dumps(k) + ":" + encode(e) for k, e in v.items()) + "}"
-    if isinstance(v, list):
-        return "[" + ",".join(encode(e) for e in v) + "]"
-    return json.dumps(v)
-
-
-def encode_case(c):
-    return "{" + ",".join(json.dumps(k) + ":" + (encode(v) if k in ("params0", "grads", "params") else json.dumps(v))
-                          for k, v in c.items()) + "}"
 
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "more-trajectories.json")
